@@ -1,0 +1,21 @@
+//go:build !linux && !darwin && !windows
+
+package cache
+
+import (
+	"errors"
+	"os"
+)
+
+func mountAtime(root string) AtimeInfo {
+	return AtimeInfo{Reason: "access times are not supported on this system; showing download times"}
+}
+
+func diskSpace(root string) (DiskSpace, error) {
+	return DiskSpace{}, errors.New("free space is not supported on this system")
+}
+
+func openNoAtime(path string) (*os.File, bool, error) {
+	f, err := os.Open(path)
+	return f, false, err
+}

@@ -1,0 +1,165 @@
+package cache
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+)
+
+// Snapshot assembles what the scan has measured so far. During a scan the
+// tree sizes are still growing; after Run returns it is the final answer.
+func (s *Scanner) Snapshot() *Cache {
+	c := &Cache{Root: s.root, Atime: mountAtime(s.root), ScannedAt: time.Now()}
+	if d, err := diskSpace(s.root); err == nil {
+		c.Disk = d
+	}
+	s.mu.Lock()
+	accs := make([]*verAcc, 0, len(s.versions))
+	for _, v := range s.versions {
+		accs = append(accs, v)
+	}
+	vcs := make([]*vcsAcc, 0, len(s.vcs))
+	for _, r := range s.vcs {
+		vcs = append(vcs, r)
+	}
+	sumdb := make(map[string]*acc, len(s.sumdb))
+	for k, a := range s.sumdb {
+		sumdb[k] = a
+	}
+	strays := append([]*strayAcc(nil), s.strays...)
+	unknown := append([]*unknownAcc(nil), s.unknown...)
+	c.Problems = append([]Problem(nil), s.problems...)
+	s.mu.Unlock()
+
+	byPath := map[string]*Module{}
+	for _, a := range accs {
+		v := a.build(c.Atime.Available)
+		m := byPath[v.Path]
+		if m == nil {
+			m = &Module{Path: v.Path}
+			byPath[v.Path] = m
+			c.Modules = append(c.Modules, m)
+		}
+		m.Versions = append(m.Versions, v)
+		c.Usage.Trees += v.TreeBytes
+		c.Usage.Zips += v.ZipBytes
+		c.Usage.Meta += v.MetaBytes
+		if v.State == Partial && !v.LockHeld {
+			c.Strays = append(c.Strays, Stray{
+				Path:  "cache/download/" + a.escPath + "/@v/" + a.escVer + ".partial",
+				Kind:  "partial",
+				Bytes: v.TreeBytes,
+			})
+		}
+	}
+	for _, m := range c.Modules {
+		sort.Slice(m.Versions, func(i, j int) bool {
+			return semver.Compare(m.Versions[i].Version, m.Versions[j].Version) < 0
+		})
+		m.rollup()
+	}
+	sort.Slice(c.Modules, func(i, j int) bool { return c.Modules[i].Path < c.Modules[j].Path })
+
+	for _, r := range vcs {
+		r.mu.Lock()
+		repo := VCSRepo{
+			Dir: "cache/vcs/" + r.hash, URL: r.url,
+			Bytes: r.bytes.Load(), Files: int(r.files.Load()),
+			Created: unixTime(r.created),
+		}
+		if c.Atime.Available {
+			repo.LastUsed = unixTime(r.infoAtime)
+		}
+		r.mu.Unlock()
+		c.VCS = append(c.VCS, repo)
+		c.Usage.VCS += repo.Bytes
+	}
+	sort.Slice(c.VCS, func(i, j int) bool { return c.VCS[i].Bytes > c.VCS[j].Bytes })
+
+	for name, a := range sumdb {
+		c.SumDB = append(c.SumDB, SumDB{Name: name, Bytes: a.bytes.Load(), Files: int(a.files.Load())})
+		c.Usage.SumDB += a.bytes.Load()
+	}
+	sort.Slice(c.SumDB, func(i, j int) bool { return c.SumDB[i].Name < c.SumDB[j].Name })
+
+	for _, a := range strays {
+		c.Strays = append(c.Strays, Stray{Path: a.path, Kind: a.kind, Bytes: a.bytes.Load()})
+		c.Usage.Strays += a.bytes.Load()
+	}
+	sort.Slice(c.Strays, func(i, j int) bool { return c.Strays[i].Path < c.Strays[j].Path })
+	for _, a := range unknown {
+		c.Unknown = append(c.Unknown, Unknown{Path: a.path, Reason: a.reason, Bytes: a.bytes.Load()})
+		c.Usage.Unknown += a.bytes.Load()
+	}
+	sort.Slice(c.Unknown, func(i, j int) bool { return c.Unknown[i].Path < c.Unknown[j].Path })
+	sort.Slice(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
+
+	c.Usage.Other = s.other.Load()
+	c.Usage.Files = s.files.Load()
+	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta + c.Usage.VCS +
+		c.Usage.SumDB + c.Usage.Strays + c.Usage.Unknown + c.Usage.Other
+	return c
+}
+
+// build turns the accumulated facts into a Version.
+func (a *verAcc) build(atimeOK bool) *Version {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	path, _ := module.UnescapePath(a.escPath)
+	v := &Version{
+		Path:      path,
+		Version:   a.version(),
+		Has:       a.has,
+		TreeBytes: a.tree.bytes.Load(),
+		ZipBytes:  a.zipBytes,
+		MetaBytes: a.metaBytes,
+		Files:     int(a.tree.files.Load()),
+		Published: unixTime(a.published),
+		LockHeld:  a.lockHeld,
+	}
+	v.State, v.Problem = classify(a.has)
+	if a.infoProblem != "" && v.State != Damaged && v.State != Partial {
+		v.State, v.Problem = Damaged, a.infoProblem
+	}
+	if v.State == Partial && a.lockHeld {
+		v.Problem = "being extracted by a running go command"
+	}
+	if a.has&HasInfo != 0 {
+		v.Downloaded = unixTime(a.infoMtime)
+	} else {
+		v.Downloaded = unixTime(a.earliest)
+	}
+	if atimeOK {
+		used := max(a.metaAtime, a.tree.atime.Load())
+		if !a.infoTainted {
+			used = max(used, a.infoAtime)
+		}
+		v.LastUsed = unixTime(used)
+	}
+	return v
+}
+
+func unixTime(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// escapedKey is the index key for a version: escaped path "@" escaped version.
+func escapedKey(path, version string) string {
+	ep, err1 := module.EscapePath(path)
+	ev, err2 := module.EscapeVersion(version)
+	if err1 != nil || err2 != nil {
+		return path + "@" + version
+	}
+	return ep + "@" + ev
+}
+
+// relUnder reports whether rel (slash-separated) is inside dir.
+func relUnder(rel, dir string) bool {
+	return rel == dir || strings.HasPrefix(rel, dir+"/")
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/config"
+	"github.com/modcache/modcache/internal/goenv"
+)
+
+// app holds what every subcommand shares: streams, global flags, and the
+// lazily loaded go env, config and cache root.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	modcacheFlag string
+	configFlag   string
+	noIndex      bool
+
+	env goenv.Env
+	cfg *config.Config
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{stdin: stdin, stdout: stdout, stderr: stderr}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "modcache",
+		Short: "See, prune, verify and mirror the Go module cache",
+		Long: `modcache shows what is in GOMODCACHE beside what a proxy or mirror holds,
+frees disk with pruning that never breaks a build, and pushes exactly the
+modules a build needs to a mirror.
+
+With no arguments it opens the terminal UI.`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE:          a.runTUI,
+	}
+	root.PersistentFlags().StringVar(&a.modcacheFlag, "modcache", "", "module cache `DIR` (default: go env GOMODCACHE)")
+	root.PersistentFlags().StringVar(&a.configFlag, "config", "", "config `FILE` (default: $XDG_CONFIG_HOME/modcache/config.toml)")
+	root.PersistentFlags().BoolVar(&a.noIndex, "no-index", false, "measure everything; do not use or update the persisted index")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError{cmd: c.CommandPath(), err: err}
+	})
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.AddCommand(a.duCommand(), a.lsCommand())
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	return root
+}
+
+// wrapArgs turns cobra's argument-count errors into usage errors.
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	check := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := check(cmd, args); err != nil {
+			return usageError{cmd: cmd.CommandPath(), err: err}
+		}
+		return nil
+	}
+}
+
+// goEnv runs go env once. Without a go command modcache still works from
+// the process environment, so the error is only a warning.
+func (a *app) goEnv() goenv.Env {
+	if a.env == nil {
+		env, err := goenv.Load()
+		if err != nil {
+			fmt.Fprintf(a.stderr, "modcache: warning: %v; using the environment only\n", err)
+		}
+		a.env = env
+	}
+	return a.env
+}
+
+// config loads the config file once.
+func (a *app) config() (*config.Config, error) {
+	if a.cfg != nil {
+		return a.cfg, nil
+	}
+	path := a.configFlag
+	if path == "" {
+		var err error
+		if path, err = config.DefaultPath(); err != nil {
+			a.cfg = &config.Config{}
+			return a.cfg, nil
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	a.cfg = cfg
+	return cfg, nil
+}
+
+// root locates the module cache.
+func (a *app) root() (string, error) {
+	if a.modcacheFlag == "" && os.Getenv("GOMODCACHE") == "" {
+		return cache.Locate("", a.goEnv())
+	}
+	return cache.Locate(a.modcacheFlag, nil)
+}
+
+func (a *app) scanOptions() cache.ScanOptions {
+	return cache.ScanOptions{NoIndex: a.noIndex, IndexDir: os.Getenv("MODCACHE_INDEX_DIR")}
+}
+
+// usagef builds a usage error for cmd.
+func usagef(cmd *cobra.Command, format string, args ...any) error {
+	return usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, args...)}
+}
+
+// oneOf checks an enumerated flag value.
+func oneOf(cmd *cobra.Command, flag, value string, allowed ...string) error {
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return usagef(cmd, "invalid --%s %q: use %s", flag, value, strings.Join(allowed, ", "))
+}

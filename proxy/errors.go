@@ -1,0 +1,158 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Sentinels, for errors.Is. Every error from a Client is an *Error wrapping
+// one of these or a more specific cause.
+var (
+	// ErrNotFound: the remote answered 404 or 410 (or the file is missing).
+	// Only this lets a comma-separated GOPROXY fall through.
+	ErrNotFound = errors.New("not found")
+
+	// ErrDirect: GOPROXY reached "direct"; go would fetch from version
+	// control, which modcache does not do, so there is nothing to browse.
+	ErrDirect = errors.New("not browsable: go fetches it directly from version control")
+
+	// ErrOff: GOPROXY reached "off".
+	ErrOff = errors.New("GOPROXY=off: offline")
+
+	// ErrPrivate: the module matches GONOPROXY/GOPRIVATE, so go never asks a
+	// proxy for it and neither do we (asking would leak its path).
+	ErrPrivate = errors.New("private: fetched directly by go, not browsable")
+
+	// ErrNoCatalog: the remote cannot enumerate the modules it holds.
+	ErrNoCatalog = errors.New("remote cannot list its modules")
+)
+
+// Error is one failed request. Its message is a single line naming the
+// remote, what was asked, and what went wrong, e.g.
+//
+//	proxy.example.com: list example.com/m: 500 Internal Server Error: db down
+type Error struct {
+	Remote  string // Remote.Name, never carrying credentials
+	Op      string // list, info, mod, zip, latest, catalog
+	Path    string // module path; empty for catalog
+	Version string
+	Status  int   // HTTP status, 0 if the request got no answer
+	Err     error // cause; for status errors, the first line of the body (may be nil)
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Remote)
+	b.WriteString(": ")
+	b.WriteString(e.Op)
+	if e.Path != "" {
+		b.WriteString(" ")
+		b.WriteString(e.Path)
+		if e.Version != "" {
+			b.WriteString("@")
+			b.WriteString(e.Version)
+		}
+	}
+	b.WriteString(": ")
+	if e.Status != 0 {
+		b.WriteString(strconv.Itoa(e.Status))
+		if text := http.StatusText(e.Status); text != "" {
+			b.WriteString(" ")
+			b.WriteString(text)
+		}
+		if e.Err != nil {
+			b.WriteString(": ")
+		}
+	}
+	if e.Err != nil {
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is makes a 404 or 410 match ErrNotFound whatever body came with it.
+func (e *Error) Is(target error) bool {
+	return target == ErrNotFound && (e.Status == http.StatusNotFound || e.Status == http.StatusGone)
+}
+
+// statusError carries a non-2xx answer from open up to where the request is
+// named.
+type statusError struct {
+	code   int
+	detail string // first line of the body, shortened
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.detail)
+}
+
+// req names one request for error messages.
+type req struct {
+	r                 Remote
+	op, path, version string
+}
+
+// fail turns any error met while serving q into an *Error. ctx is the
+// request's own context: when it is done, its cause (a timeout, a stall or the
+// caller's cancel) explains the failure better than whatever the transport
+// made of it.
+func (q req) fail(ctx context.Context, err error) *Error {
+	if e, ok := err.(*Error); ok {
+		return e
+	}
+	e := &Error{Remote: q.r.Name, Op: q.op, Path: q.path, Version: q.version}
+	var se *statusError
+	switch {
+	case errors.As(err, &se):
+		e.Status = se.code
+		if se.detail != "" {
+			e.Err = errors.New(se.detail)
+		}
+	case ctx != nil && ctx.Err() != nil:
+		e.Err = context.Cause(ctx)
+	default:
+		// net/http puts the full URL into *url.Error, with the user name
+		// still in it; the remote is already named, so keep only the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		e.Err = err
+	}
+	return e
+}
+
+// errorf is fail for errors we make ourselves.
+func (q req) errorf(format string, args ...any) *Error {
+	return q.fail(nil, fmt.Errorf(format, args...))
+}
+
+// bodyDetail shortens an error body to one line fit for a status bar.
+func bodyDetail(b []byte) string {
+	const max = 200
+	s := strings.TrimSpace(string(b))
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "") + "…"
+	}
+	return s
+}
+
+func sizeString(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
