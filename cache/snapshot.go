@@ -12,7 +12,7 @@ import (
 // Snapshot assembles what the scan has measured so far. During a scan the
 // tree sizes are still growing; after Run returns it is the final answer.
 func (s *Scanner) Snapshot() *Cache {
-	c := &Cache{Root: s.root, Atime: mountAtime(s.root), ScannedAt: time.Now()}
+	c := &Cache{Root: s.root, Atime: atimeOf(s.root), ScannedAt: time.Now()}
 	if d, err := diskSpace(s.root); err == nil {
 		c.Disk = d
 	}
@@ -35,8 +35,15 @@ func (s *Scanner) Snapshot() *Cache {
 	s.mu.Unlock()
 
 	byPath := map[string]*Module{}
+	var lockOnly int64
 	for _, a := range accs {
 		v := a.build(c.Atime.Available)
+		if v.Has&^HasLock == 0 {
+			// Go never deletes .lock files, so a lock alone is what an
+			// evicted version leaves behind: not a version any more.
+			lockOnly += v.MetaBytes
+			continue
+		}
 		m := byPath[v.Path]
 		if m == nil {
 			m = &Module{Path: v.Path}
@@ -97,7 +104,7 @@ func (s *Scanner) Snapshot() *Cache {
 	sort.Slice(c.Unknown, func(i, j int) bool { return c.Unknown[i].Path < c.Unknown[j].Path })
 	sort.Slice(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
 
-	c.Usage.Other = s.other.Load()
+	c.Usage.Other = s.other.Load() + lockOnly
 	c.Usage.Files = s.files.Load()
 	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta + c.Usage.VCS +
 		c.Usage.SumDB + c.Usage.Strays + c.Usage.Unknown + c.Usage.Other
@@ -163,3 +170,7 @@ func escapedKey(path, version string) string {
 func relUnder(rel, dir string) bool {
 	return rel == dir || strings.HasPrefix(rel, dir+"/")
 }
+
+// atimeOf is mountAtime, replaceable in tests that cannot mount a noatime
+// filesystem.
+var atimeOf = mountAtime

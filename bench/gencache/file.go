@@ -1,18 +1,11 @@
 package main
 
 import (
-	"bytes"
-	"io"
 	"io/fs"
 	"time"
 )
 
-type io_ReadCloser = io.ReadCloser
-
-type nopCloser struct{ *bytes.Reader }
-
-func (nopCloser) Close() error { return nil }
-
+// fileInfo describes an in-memory file to modzip.Create.
 type fileInfo struct{ f memFile }
 
 func (i fileInfo) Name() string       { return i.f.path }

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"io"
 	"fmt"
 	"log"
 	"math/rand/v2"
@@ -34,7 +35,7 @@ func main() {
 	versions := flag.Int("versions", 10, "versions per module")
 	files := flag.Int("files", 100, "files per version")
 	fileSize := flag.Int("size", 2048, "average file size in bytes")
-	large := flag.Int("large", 2, "every Nth... number of modules whose trees are 20x larger")
+	large := flag.Int("large", 2, "number of modules whose trees are 20x larger")
 	valid := flag.Bool("valid", false, "write real zips and .ziphash (slower)")
 	readonly := flag.Bool("readonly", true, "make directories read-only as go does")
 	flag.Parse()
@@ -84,7 +85,7 @@ func main() {
 	if *readonly {
 		makeReadOnly(*dir)
 	}
-	fmt.Printf("wrote %d files (%d MiB of content) in %s\n", total, 0, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("wrote %d files in %s\n", total, time.Since(start).Round(time.Millisecond))
 }
 
 func writeVersion(root, path, version string, nfiles, size int, valid bool) (int64, error) {
@@ -158,7 +159,7 @@ func (f memFile) Path() string { return f.path }
 func (f memFile) Lstat() (os.FileInfo, error) {
 	return fileInfo{f}, nil
 }
-func (f memFile) Open() (io_ReadCloser, error) { return nopCloser{bytes.NewReader(f.data)}, nil }
+func (f memFile) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(f.data)), nil }
 
 func makeReadOnly(root string) {
 	var dirs []string

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
 	"github.com/modcache/modcache/internal/goenv"
+	"github.com/modcache/modcache/proxy"
 )
 
 // app holds what every subcommand shares: streams, global flags, and the
@@ -23,8 +25,9 @@ type app struct {
 	configFlag   string
 	noIndex      bool
 
-	env goenv.Env
-	cfg *config.Config
+	env    goenv.Env
+	cfg    *config.Config
+	client *proxy.Client
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -53,12 +56,18 @@ With no arguments it opens the terminal UI.`,
 	})
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.AddCommand(a.duCommand(), a.lsCommand())
+	for _, newCmd := range commands {
+		root.AddCommand(newCmd(a))
+	}
 	for _, c := range root.Commands() {
 		wrapArgs(c)
 	}
 	return root
 }
+
+// commands holds the subcommand constructors. Each subcommand's file adds
+// itself in an init function, so adding a command touches one file.
+var commands []func(*app) *cobra.Command
 
 // wrapArgs turns cobra's argument-count errors into usage errors.
 func wrapArgs(c *cobra.Command) {
@@ -78,7 +87,7 @@ func wrapArgs(c *cobra.Command) {
 // the process environment, so the error is only a warning.
 func (a *app) goEnv() goenv.Env {
 	if a.env == nil {
-		env, err := goenv.Load()
+		env, err := goenv.Run(context.Background(), os.Environ())
 		if err != nil {
 			fmt.Fprintf(a.stderr, "modcache: warning: %v; using the environment only\n", err)
 		}
@@ -135,4 +144,17 @@ func oneOf(cmd *cobra.Command, flag, value string, allowed ...string) error {
 		}
 	}
 	return usagef(cmd, "invalid --%s %q: use %s", flag, value, strings.Join(allowed, ", "))
+}
+
+// proxyClient builds the GOPROXY client from go env once.
+func (a *app) proxyClient() (*proxy.Client, error) {
+	if a.client != nil {
+		return a.client, nil
+	}
+	c, err := proxy.New(proxy.ConfigFromEnv(a.goEnv()))
+	if err != nil {
+		return nil, fmt.Errorf("GOPROXY: %w", err)
+	}
+	a.client = c
+	return c, nil
 }

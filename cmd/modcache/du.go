@@ -13,6 +13,8 @@ import (
 	"github.com/modcache/modcache/internal/units"
 )
 
+func init() { commands = append(commands, (*app).duCommand) }
+
 func (a *app) duCommand() *cobra.Command {
 	var (
 		asJSON bool

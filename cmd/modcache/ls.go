@@ -11,6 +11,8 @@ import (
 	"github.com/modcache/modcache/internal/units"
 )
 
+func init() { commands = append(commands, (*app).lsCommand) }
+
 func (a *app) lsCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

@@ -1,0 +1,175 @@
+package cache
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+)
+
+// Finding is one thing wrong with a module version in the cache.
+type Finding struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	Kind    string `json:"kind"`   // one of the Finding* constants
+	Detail  string `json:"detail"` // human explanation
+	// Serious marks findings that suggest tampering or corruption rather
+	// than an interrupted download: a cache entry that disagrees with a
+	// go.sum or its own .ziphash.
+	Serious bool `json:"serious,omitempty"`
+}
+
+func (f Finding) String() string {
+	return fmt.Sprintf("%s@%s: %s", f.Path, f.Version, f.Detail)
+}
+
+// Kinds of findings.
+const (
+	FindingZipHash     = "zip-hash"     // zip does not hash to .ziphash
+	FindingZipInvalid  = "zip-invalid"  // zip unreadable or fails zip.CheckZip
+	FindingZipHashBad  = "ziphash-bad"  // .ziphash unreadable or not an h1: line
+	FindingModInvalid  = "mod-invalid"  // .mod unreadable or does not parse
+	FindingInfoInvalid = "info-invalid" // .info unreadable, malformed, or names another version
+	FindingGoSum       = "gosum"        // disagrees with a go.sum line
+)
+
+// CheckDownload verifies the download files of one version, the way go
+// would trust them: the zip hashes to .ziphash and passes zip.CheckZip,
+// .info parses and names this version, .mod parses. Files that are absent
+// are not findings here: a mod-only version has no zip. Reads do not move
+// the access times that record use.
+func CheckDownload(root, path, version string) ([]Finding, error) {
+	f, err := PathsFor(root, path, version)
+	if err != nil {
+		return nil, err
+	}
+	var out []Finding
+	add := func(kind, detail string, serious bool) {
+		out = append(out, Finding{Path: path, Version: version, Kind: kind, Detail: detail, Serious: serious})
+	}
+	if data, err := readFileNoAtime(f.Info, 1<<20); err == nil {
+		if problem := checkInfo(data, version); problem != "" {
+			add(FindingInfoInvalid, problem, false)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		add(FindingInfoInvalid, "cannot read .info: "+errText(err), false)
+	}
+	if data, err := readFileNoAtime(f.Mod, modzip.MaxGoMod); err == nil {
+		if _, err := modfile.ParseLax("go.mod", data, nil); err != nil {
+			add(FindingModInvalid, ".mod does not parse: "+firstLine(err.Error()), false)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		add(FindingModInvalid, "cannot read .mod: "+errText(err), false)
+	}
+	if _, err := os.Lstat(f.Zip); err == nil {
+		m := module.Version{Path: path, Version: version}
+		if _, err := modzip.CheckZip(m, f.Zip); err != nil {
+			add(FindingZipInvalid, "zip is invalid: "+firstLine(err.Error()), true)
+		} else if sum, err := HashZip(f.Zip); err != nil {
+			add(FindingZipInvalid, "zip cannot be hashed: "+firstLine(err.Error()), true)
+		} else if want, err := ReadZipHash(f.ZipHash); err == nil && want != sum {
+			add(FindingZipHash, fmt.Sprintf("zip hashes to %s but .ziphash says %s", sum, want), true)
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			add(FindingZipHashBad, err.Error(), false)
+		}
+	}
+	return out, nil
+}
+
+// checkInfo returns what is wrong with a .info file's contents, or "".
+func checkInfo(data []byte, version string) string {
+	var info struct {
+		Version string
+		Time    *time.Time
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		return ".info is malformed: " + err.Error()
+	}
+	if info.Version != version {
+		return fmt.Sprintf(".info names version %q", info.Version)
+	}
+	return ""
+}
+
+// ReadZipHash reads a .ziphash file: one "h1:" hash.
+func ReadZipHash(path string) (string, error) {
+	data, err := readFileNoAtime(path, 1024)
+	if err != nil {
+		return "", err
+	}
+	h := strings.TrimSpace(string(data))
+	if !strings.HasPrefix(h, "h1:") || strings.ContainsAny(h, " \n") {
+		return "", fmt.Errorf(".ziphash does not hold an h1: hash (%q)", firstLine(h))
+	}
+	return h, nil
+}
+
+// HashZip is dirhash.HashZip: the go.sum h1: hash of a module zip. The
+// zip's access time is not a use signal, so a plain open is fine.
+func HashZip(path string) (string, error) {
+	return dirhash.HashZip(path, dirhash.DefaultHash)
+}
+
+// HashZipReader hashes a module zip that is already open.
+func HashZipReader(r io.ReaderAt, size int64) (string, error) {
+	z, err := zip.NewReader(r, size)
+	if err != nil {
+		return "", err
+	}
+	var files []string
+	byName := map[string]*zip.File{}
+	for _, f := range z.File {
+		files = append(files, f.Name)
+		byName[f.Name] = f
+	}
+	return dirhash.Hash1(files, func(name string) (io.ReadCloser, error) {
+		f := byName[name]
+		if f == nil {
+			return nil, fmt.Errorf("file %q not found in zip", name)
+		}
+		return f.Open()
+	})
+}
+
+// ReadFileNoAtime reads a small cache file without marking it used.
+func readFileNoAtime(path string, limit int64) ([]byte, error) {
+	f, _, err := openNoAtime(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	n, err := io.Copy(&b, io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return b.Bytes(), nil
+}
+
+// ReadMod reads a version's .mod file without marking it used.
+func ReadMod(root, path, version string) ([]byte, error) {
+	f, err := PathsFor(root, path, version)
+	if err != nil {
+		return nil, err
+	}
+	return readFileNoAtime(f.Mod, modzip.MaxGoMod)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

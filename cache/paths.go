@@ -1,0 +1,52 @@
+package cache
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"golang.org/x/mod/module"
+)
+
+// Files names the paths go uses for one module version under a root.
+type Files struct {
+	Tree    string // extracted directory
+	Dir     string // cache/download/<esc path>/@v
+	Base    string // Dir/<esc version>, without extension
+	Info    string
+	Mod     string
+	Zip     string
+	ZipHash string
+	Lock    string
+	Partial string
+	List    string
+}
+
+// PathsFor computes the file names of path@version under root, checking
+// that both are valid, so a crafted name can never point outside the root.
+func PathsFor(root, path, version string) (Files, error) {
+	escPath, err := module.EscapePath(path)
+	if err != nil {
+		return Files{}, fmt.Errorf("invalid module path %q: %v", path, err)
+	}
+	if module.CanonicalVersion(version) != version {
+		return Files{}, fmt.Errorf("invalid version %q for %s: not canonical", version, path)
+	}
+	escVer, err := module.EscapeVersion(version)
+	if err != nil {
+		return Files{}, fmt.Errorf("invalid version %q for %s: %v", version, path, err)
+	}
+	dir := filepath.Join(root, "cache", "download", filepath.FromSlash(escPath), "@v")
+	base := filepath.Join(dir, escVer)
+	return Files{
+		Tree:    filepath.Join(root, filepath.FromSlash(escPath)+"@"+escVer),
+		Dir:     dir,
+		Base:    base,
+		Info:    base + ".info",
+		Mod:     base + ".mod",
+		Zip:     base + ".zip",
+		ZipHash: base + ".ziphash",
+		Lock:    base + ".lock",
+		Partial: base + ".partial",
+		List:    filepath.Join(dir, "list"),
+	}, nil
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// result is what one in-process run of the CLI printed and returned.
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+// runCLI runs modcache in-process with args. Tests set the environment
+// (GOMODCACHE, GOPROXY, MODCACHE_INDEX_DIR, ...) with t.Setenv.
+func runCLI(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return result{out.String(), errb.String(), code}
+}
+
+// isolate points the config and index at temp dirs so tests never read
+// or write the user's.
+func isolate(t *testing.T) {
+	t.Helper()
+	t.Setenv("MODCACHE_INDEX_DIR", t.TempDir())
+	t.Setenv("MODCACHE_CONFIG", t.TempDir()+"/config.toml")
+	t.Setenv("NO_COLOR", "1")
+}
