@@ -231,3 +231,25 @@ func (c *Cache) VersionCount() int {
 	}
 	return n
 }
+
+// Clone returns a deep copy, so one goroutine can change a cache (after a
+// prune, say) while others keep reading the old one.
+func (c *Cache) Clone() *Cache {
+	cp := *c
+	cp.Modules = make([]*Module, len(c.Modules))
+	for i, m := range c.Modules {
+		mc := *m
+		mc.Versions = make([]*Version, len(m.Versions))
+		for j, v := range m.Versions {
+			vc := *v
+			mc.Versions[j] = &vc
+		}
+		cp.Modules[i] = &mc
+	}
+	cp.VCS = append([]VCSRepo(nil), c.VCS...)
+	cp.SumDB = append([]SumDB(nil), c.SumDB...)
+	cp.Strays = append([]Stray(nil), c.Strays...)
+	cp.Unknown = append([]Unknown(nil), c.Unknown...)
+	cp.Problems = append([]Problem(nil), c.Problems...)
+	return &cp
+}

@@ -81,12 +81,13 @@ func (c *Client) catalogHTTP(ctx context.Context, q req) ([]string, error) {
 }
 
 // noCatalog marks the answers that mean "this server has no /catalog":
-// not found, and Athens' 501 for storage backends that cannot list.
+// not found, Athens' 501 for storage backends that cannot list, and the
+// 400 that proxy.golang.org gives for a path that is not a module.
 func noCatalog(err error) error {
 	var e *Error
 	if errors.As(err, &e) {
 		switch e.Status {
-		case http.StatusNotFound, http.StatusGone, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		case http.StatusBadRequest, http.StatusNotFound, http.StatusGone, http.StatusMethodNotAllowed, http.StatusNotImplemented:
 			e.Err = ErrNoCatalog
 		}
 	}

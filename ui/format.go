@@ -1,0 +1,50 @@
+package ui
+
+import (
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// fit pads or cuts s (plain or styled) to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// fitRight right-aligns s in w cells.
+func fitRight(s string, w int) string {
+	sw := ansi.StringWidth(s)
+	if sw >= w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return strings.Repeat(" ", w-sw) + s
+}
+
+// fitPath cuts a module path from the left, keeping its more telling end:
+// "…/aws-sdk-go-v2/service/s3" rather than "github.com/aws/aws-sdk…".
+func fitPath(p string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(p) <= w {
+		return fit(p, w)
+	}
+	if w == 1 {
+		return "…"
+	}
+	return "…" + ansi.TruncateLeft(p, ansi.StringWidth(p)-(w-1), "")
+}
+
+// join concatenates styled cells.
+func row(cells ...string) string { return strings.Join(cells, "") }
+
+// height is the number of lines in s.
+func height(s string) int { return lipgloss.Height(s) }

@@ -1,0 +1,146 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
+)
+
+// lowFree is the free-space level that turns the header's free figure to a
+// warning, and critical the level that turns it red.
+const (
+	lowFreePercent      = 10
+	criticalFreePercent = 5
+	lowFreeBytes        = 5 << 30
+)
+
+// headerView is two lines: where and how big the cache is, then what is
+// happening (scan progress, a message, or a quiet summary).
+func (m *Model) headerView() string {
+	st := m.st
+	w := m.width
+	root := m.store.Root()
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(root, home+string(filepath.Separator)) {
+		root = "~" + root[len(home):]
+	}
+	line1 := st.Title.Render("modcache") + " " + st.Dim.Render(root)
+	c := m.state.Cache
+	if c != nil {
+		u := c.Usage
+		free := ""
+		if c.Disk.Total > 0 {
+			pct := float64(c.Disk.Free) * 100 / float64(c.Disk.Total)
+			text := fmt.Sprintf("free %s (%.0f%%)", units.Bytes(c.Disk.Free), pct)
+			switch {
+			case pct < criticalFreePercent:
+				free = st.DangerText.Render("⚠ " + text)
+			case pct < lowFreePercent || c.Disk.Free < lowFreeBytes:
+				free = st.WarnText.Render("⚠ " + text)
+			default:
+				free = st.Dim.Render(text)
+			}
+		}
+		// The most detailed split that fits: vcs goes first, then the rest.
+		parts := []string{"tree " + units.Bytes(u.Trees), "zip " + units.Bytes(u.Zips)}
+		if u.VCS > 0 {
+			parts = append(parts, "vcs "+units.Bytes(u.VCS))
+		}
+		room := w - ansi.StringWidth(free) - 1
+		for n := len(parts); n >= 0; n-- {
+			cand := line1 + "  " + st.Bold.Render(units.Bytes(u.Total))
+			if n > 0 {
+				cand += st.Dim.Render(" · " + strings.Join(parts[:n], " · "))
+			}
+			if ansi.StringWidth(cand) <= room || n == 0 {
+				line1 = fit(cand, room) + " " + free
+				break
+			}
+		}
+	}
+	return fit(line1, w) + "\n" + fit(m.activityLine(), w)
+}
+
+// activityLine says what is going on, most urgent first.
+func (m *Model) activityLine() string {
+	st := m.st
+	s := m.state
+	switch {
+	case m.flash != "" && time.Now().Before(m.flashUntil):
+		return m.flash
+	case s.Scanning:
+		p := s.Progress
+		what := "scanning"
+		if s.Stale {
+			what = "refreshing"
+		}
+		return m.spin.View() + st.Dim.Render(fmt.Sprintf(" %s: %d versions · %d files · %s  %s",
+			what, p.Versions, p.Files, units.Bytes(p.Bytes), p.Current))
+	case s.Err != nil:
+		return st.DangerText.Render("✗ scan failed: ") + s.Err.Error() + st.Dim.Render("  (r rescans)")
+	case s.Writer != "":
+		return m.spin.View() + st.Dim.Render(" "+s.Writer+"…")
+	case s.Cache == nil:
+		return st.Dim.Render("no scan yet")
+	}
+	c := s.Cache
+	parts := []string{fmt.Sprintf("%d modules · %d versions", len(c.Modules), c.VersionCount())}
+	if n := len(c.Problems); n > 0 {
+		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d unreadable", n)))
+	}
+	if n := damagedCount(c); n > 0 {
+		parts = append(parts, st.DangerText.Render(fmt.Sprintf("%d damaged", n)))
+	}
+	if n := len(c.Strays); n > 0 {
+		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d leftovers", n)))
+	}
+	if !c.Atime.Available {
+		parts = append(parts, st.WarnText.Render("last use unknown: "+c.Atime.Reason))
+	}
+	if age := units.Age(c.ScannedAt, m.opts.Now()); age == "now" {
+		parts = append(parts, "scanned just now")
+	} else {
+		parts = append(parts, "scanned "+age+" ago")
+	}
+	return st.Dim.Render(strings.Join(parts, " · "))
+}
+
+func damagedCount(c *cache.Cache) int {
+	n := 0
+	for _, m := range c.Modules {
+		for _, v := range m.Versions {
+			if v.State == cache.Damaged {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// statusView is the line above the help: the marks, always visible.
+func (m *Model) statusView() string {
+	st := m.st
+	vs, bytes := m.local.marked()
+	remote := len(m.remote.marks)
+	var parts []string
+	if len(vs) > 0 {
+		parts = append(parts, st.MarkText.Render(fmt.Sprintf("● %d marked · %s", len(vs), units.Bytes(bytes))))
+	}
+	if remote > 0 {
+		parts = append(parts, st.MarkText.Render(fmt.Sprintf("● %d remote marked", remote)))
+	}
+	if len(parts) == 0 {
+		return fit(st.Dim.Render("nothing marked · space marks a version or a whole module"), m.width)
+	}
+	hint := ""
+	if !m.opts.ReadOnly {
+		hint = st.Dim.Render("  d evict · p push · f fetch · u unmark")
+	}
+	return fit(strings.Join(parts, "  ")+hint, m.width)
+}

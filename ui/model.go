@@ -1,0 +1,440 @@
+// Package ui is modcache's terminal UI: the local cache on the left, what
+// a remote holds on the right, and dialogs for the actions. It is a thin
+// front end over the cache, proxy and mirror packages; the same plans the
+// CLI prints are what its dialogs preview and run.
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/modcache/modcache/cache"
+)
+
+// Options configure a program.
+type Options struct {
+	Store   *Store
+	Sources []Source
+	// ReadOnly removes every action that deletes, uploads or downloads,
+	// from the keymap and from the handlers.
+	ReadOnly bool
+	// Actions run the write and verify operations; nil fields disable them.
+	Actions Actions
+	// Now is the clock for ages; tests fix it.
+	Now func() time.Time
+	// NoRescan skips the scan on start (tests and screenshots provide the
+	// store's content themselves).
+	NoRescan bool
+}
+
+// Model is the root of the program.
+type Model struct {
+	opts  Options
+	store *Store
+	state StoreState
+	st    *Styles
+	keys  *KeyMap
+
+	dark    bool
+	profile colorprofile.Profile
+	width   int
+	height  int
+
+	local    *localPane
+	remote   *remotePane
+	lk       *lookups
+	focus    int // 0 local, 1 remote
+	help     help.Model
+	showHelp bool
+	spin     spinner.Model
+
+	dialog dialog
+
+	flash      string
+	flashUntil time.Time
+	lookupFor  string // module path lookups were last started for
+}
+
+// tickMsg drives polling of the store and of running actions.
+type tickMsg struct{}
+
+const (
+	busyTick = 100 * time.Millisecond // while something runs
+	idleTick = time.Second            // to pick up changes other sessions made
+)
+
+// New builds a program model.
+func New(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	keys := DefaultKeyMap()
+	keys.SetReadOnly(opts.ReadOnly)
+	m := &Model{
+		opts:    opts,
+		store:   opts.Store,
+		keys:    keys,
+		dark:    true,
+		profile: colorprofile.TrueColor,
+		lk:      newLookups(opts.Sources),
+		help:    help.New(),
+		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		width:   80,
+		height:  24,
+	}
+	m.st = NewStyles(m.dark, m.profile)
+	m.local = newLocalPane(m.st, keys)
+	m.remote = newRemotePane(m.st, m.lk)
+	m.applyStyles()
+	m.layout()
+	m.refresh()
+	return m
+}
+
+// Init asks the terminal for its background (over SSH the server's own
+// terminal is the wrong one to ask) and starts the scan.
+func (m *Model) Init() tea.Cmd {
+	if !m.opts.NoRescan {
+		m.store.Rescan()
+	}
+	return tea.Batch(tea.RequestBackgroundColor, m.tick(), m.spin.Tick, m.selectionChanged())
+}
+
+func (m *Model) tick() tea.Cmd {
+	d := idleTick
+	if m.busy() {
+		d = busyTick
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+// busy reports whether anything is running that the screen should follow.
+func (m *Model) busy() bool {
+	return m.state.Scanning || m.state.Writer != "" || (m.dialog != nil && m.dialog.busy())
+}
+
+// refresh pulls the store's state into the panes when it changed.
+func (m *Model) refresh() {
+	st := m.store.State()
+	changed := st.Gen != m.state.Gen || st.Cache != m.state.Cache
+	m.state = st
+	if changed && st.Cache != nil {
+		m.local.setCache(st.Cache)
+	}
+}
+
+func (m *Model) applyStyles() {
+	m.st = NewStyles(m.dark, m.profile)
+	m.local.st, m.remote.st = m.st, m.st
+	m.help.Styles = m.st.Help
+	m.spin.Style = m.st.AccentText
+	m.remote.spin.Style = m.st.AccentText
+	if m.dialog != nil {
+		m.dialog.setStyles(m.st)
+	}
+}
+
+// layout divides the screen: header (2), panes, status (1), help (1).
+func (m *Model) layout() {
+	h := max(3, m.height-4)
+	if m.width < 64 {
+		// Too narrow for two panes: show the focused one.
+		m.local.setSize(m.width, h)
+		m.remote.width, m.remote.height = m.width, h
+	} else {
+		lw := m.width * 58 / 100
+		m.local.setSize(lw, h)
+		m.remote.width, m.remote.height = m.width-lw-1, h
+	}
+	m.help.SetWidth(m.width)
+	if m.dialog != nil {
+		m.dialog.setSize(m.width, m.height)
+	}
+}
+
+func (m *Model) setFlash(s string) {
+	m.flash, m.flashUntil = s, time.Now().Add(4*time.Second)
+}
+
+// selectedModule is the module under the local cursor.
+func (m *Model) selectedModule() (*cache.Module, *cache.Version) {
+	r, ok := m.local.selected()
+	if !ok {
+		return nil, nil
+	}
+	return r.mod, r.ver
+}
+
+// selectionChanged cancels lookups for modules the cursor left and
+// schedules one for the new module after a short rest.
+func (m *Model) selectionChanged() tea.Cmd {
+	mod, _ := m.selectedModule()
+	if mod == nil || mod.Path == m.lookupFor {
+		return nil
+	}
+	m.lookupFor = mod.Path
+	m.remote.cursor, m.remote.offset = 0, 0
+	m.lk.focus(mod.Path)
+	path := mod.Path
+	return tea.Tick(lookupDebounce, func(time.Time) tea.Msg { return lookupDueMsg{path} })
+}
+
+// Update routes messages: size to everyone, keys to the dialog if one is
+// open, else to the focused pane.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.dark = msg.IsDark()
+		m.applyStyles()
+		return m, nil
+	case tea.ColorProfileMsg:
+		m.profile = msg.Profile
+		m.applyStyles()
+		return m, nil
+	case tickMsg:
+		m.refresh()
+		var cmd tea.Cmd
+		if m.dialog != nil {
+			cmd = m.dialog.poll(m)
+		}
+		return m, tea.Batch(m.tick(), cmd, m.selectionChanged())
+	case spinner.TickMsg:
+		var c1, c2 tea.Cmd
+		m.spin, c1 = m.spin.Update(msg)
+		m.remote.spin, c2 = m.remote.spin.Update(msg)
+		return m, tea.Batch(c1, c2)
+	case lookupDueMsg:
+		if mod, _ := m.selectedModule(); mod != nil && mod.Path == msg.path {
+			return m, m.lk.start(msg.path)
+		}
+		return m, nil
+	case lookupDoneMsg:
+		m.lk.finish(msg)
+		return m, nil
+	case catalogDoneMsg:
+		m.lk.finishCatalog(msg)
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	}
+	if m.dialog != nil {
+		return m, m.dialog.update(m, msg)
+	}
+	return m, nil
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.keys
+	if m.dialog != nil {
+		return m.dialog.update(m, msg)
+	}
+	if m.local.filtering {
+		cmd := m.local.updateFilter(msg)
+		return tea.Batch(cmd, m.selectionChanged())
+	}
+	if m.showHelp {
+		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
+			return tea.Quit
+		}
+		m.showHelp = false
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.store.Close()
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.showHelp = true
+		return nil
+	case key.Matches(msg, k.SwitchPane):
+		m.focus = 1 - m.focus
+		return nil
+	case key.Matches(msg, k.Rescan):
+		m.store.Rescan()
+		m.refresh()
+		return nil
+	case key.Matches(msg, k.Sort):
+		m.local.sortBy = (m.local.sortBy + 1) % 3
+		r, _ := m.local.selected()
+		m.local.rebuild()
+		if r.mod != nil {
+			m.local.selectPath(r.mod.Path, "")
+		}
+		return nil
+	case key.Matches(msg, k.Filter):
+		m.focus = 0
+		return m.local.startFilter()
+	case key.Matches(msg, k.NextRemote):
+		if n := len(m.lk.sources); n > 0 {
+			m.remote.current = (m.remote.current + 1) % n
+			m.remote.cursor, m.remote.offset = 0, 0
+			if m.remote.catalog {
+				return m.lk.startCatalog(m.remote.current)
+			}
+		}
+		return nil
+	case key.Matches(msg, k.Catalog):
+		m.remote.catalog = !m.remote.catalog
+		m.remote.cursor, m.remote.offset = 0, 0
+		if m.remote.catalog && len(m.lk.sources) > 0 {
+			return m.lk.startCatalog(m.remote.current)
+		}
+		return nil
+	case msg.String() == "esc":
+		if m.local.filter.Value() != "" {
+			m.local.filter.SetValue("")
+			m.local.rebuild()
+			return m.selectionChanged()
+		}
+		return nil
+	}
+	if cmd, ok := m.actionKey(msg); ok {
+		return cmd
+	}
+	if m.focus == 1 {
+		return m.remoteKey(msg)
+	}
+	return m.localKey(msg)
+}
+
+func (m *Model) localKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, p := m.keys, m.local
+	switch {
+	case key.Matches(msg, k.Up):
+		p.move(-1)
+	case key.Matches(msg, k.Down):
+		p.move(1)
+	case key.Matches(msg, k.PageUp):
+		p.move(-p.listHeight())
+	case key.Matches(msg, k.PageDown):
+		p.move(p.listHeight())
+	case key.Matches(msg, k.Top):
+		p.move(-len(p.rows))
+	case key.Matches(msg, k.Bottom):
+		p.move(len(p.rows))
+	case key.Matches(msg, k.Expand):
+		p.setExpanded(true)
+	case key.Matches(msg, k.Collapse):
+		p.setExpanded(false)
+	case key.Matches(msg, k.Mark):
+		p.toggleMark()
+		p.move(1)
+	case key.Matches(msg, k.Unmark):
+		clear(p.marks)
+		clear(m.remote.marks)
+	default:
+		return nil
+	}
+	return m.selectionChanged()
+}
+
+func (m *Model) remoteKey(msg tea.KeyPressMsg) tea.Cmd {
+	k, p := m.keys, m.remote
+	mod, _ := m.selectedModule()
+	n := p.rowCount(mod)
+	switch {
+	case key.Matches(msg, k.Up):
+		p.cursor = max(0, p.cursor-1)
+	case key.Matches(msg, k.Down):
+		p.cursor = min(max(0, n-1), p.cursor+1)
+	case key.Matches(msg, k.PageUp):
+		p.cursor = max(0, p.cursor-p.height)
+	case key.Matches(msg, k.PageDown):
+		p.cursor = min(max(0, n-1), p.cursor+p.height)
+	case key.Matches(msg, k.Top):
+		p.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		p.cursor = max(0, n-1)
+	case key.Matches(msg, k.Unmark):
+		clear(p.marks)
+		clear(m.local.marks)
+	case key.Matches(msg, k.Mark):
+		if r, ok := p.selectedRow(mod); ok {
+			if r.local != nil {
+				m.setFlash(m.st.Dim.Render("already in the local cache; mark it on the left to prune or push it"))
+				return nil
+			}
+			mv := moduleVersion(mod.Path, r.version)
+			if p.marks[mv] {
+				delete(p.marks, mv)
+			} else {
+				p.marks[mv] = true
+			}
+			p.cursor = min(max(0, n-1), p.cursor+1)
+		}
+	case key.Matches(msg, k.Expand) && p.catalog:
+		// Jump to the module on the left, if the cache has it.
+		if cat := m.lk.catalog[p.current]; cat != nil && p.cursor < len(cat.paths) {
+			path := cat.paths[p.cursor]
+			m.local.filter.SetValue("")
+			m.local.rebuild()
+			m.local.selectPath(path, "")
+			m.focus = 0
+			return m.selectionChanged()
+		}
+	}
+	return nil
+}
+
+// View renders the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "modcache"
+	return v
+}
+
+func (m *Model) render() string {
+	header := m.headerView()
+	var body string
+	if m.showHelp {
+		body = fitBlock(m.fullHelpView(), m.width, m.local.height)
+	} else {
+		body = m.panesView()
+	}
+	footer := m.statusView() + "\n" + fit(m.help.View(m.keys), m.width)
+	screen := header + "\n" + body + "\n" + footer
+	if m.dialog != nil {
+		screen = overlay(screen, m.dialog.view(), m.width, m.height)
+	}
+	return screen
+}
+
+func (m *Model) panesView() string {
+	mod, ver := m.selectedModule()
+	sel := ""
+	if ver != nil {
+		sel = ver.Version
+	}
+	now := m.opts.Now()
+	if m.width < 64 {
+		if m.focus == 1 {
+			return m.remote.View(true, mod, sel, m.state.Cache)
+		}
+		return m.local.View(true, now)
+	}
+	left := m.local.View(m.focus == 0, now)
+	right := m.remote.View(m.focus == 1, mod, sel, m.state.Cache)
+	return joinColumns(left, right, m.st.Rule.Render("│"))
+}
+
+// fullHelpView lays the key groups out two by two, so that all of them fit
+// at 80 columns.
+func (m *Model) fullHelpView() string {
+	groups := m.keys.FullHelp()
+	var blocks []string
+	for i := 0; i < len(groups); i += 2 {
+		blocks = append(blocks, m.help.FullHelpView(groups[i:min(i+2, len(groups))]))
+	}
+	return m.st.Title.Render("Keys") + "\n\n" + strings.Join(blocks, "\n\n") + "\n\n" + m.st.Dim.Render("any key closes this")
+}

@@ -1,0 +1,324 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/lipgloss/v2"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/modcache/modcache/cache"
+)
+
+// remotePane shows, for the module selected on the left, what the current
+// source holds beside the local versions; or, in catalog mode, everything
+// the source holds with what is missing locally.
+type remotePane struct {
+	st      *Styles
+	lk      *lookups
+	current int  // index into lk.sources
+	catalog bool // whole-remote mode
+	cursor  int
+	offset  int
+	marks   map[module.Version]bool // remote-only versions to fetch
+	width   int
+	height  int
+	spin    spinner.Model
+}
+
+func newRemotePane(st *Styles, lk *lookups) *remotePane {
+	return &remotePane{st: st, lk: lk, marks: map[module.Version]bool{},
+		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
+
+// rrow is one version line: where it lives and what that means.
+type rrow struct {
+	version string
+	local   *cache.Version
+	remote  bool
+	newer   bool // remote only, above the newest local version
+	irrepl  bool // local only and no remote has it
+	retract bool
+}
+
+// moduleRows merges local and remote versions, newest first.
+func (p *remotePane) moduleRows(m *cache.Module, info *remoteInfo, irreplaceable func(string) bool) []rrow {
+	seen := map[string]*rrow{}
+	var order []string
+	add := func(v string) *rrow {
+		if r := seen[v]; r != nil {
+			return r
+		}
+		r := &rrow{version: v}
+		seen[v] = r
+		order = append(order, v)
+		return r
+	}
+	newestLocal := ""
+	if m != nil {
+		for _, v := range m.Versions {
+			add(v.Version).local = v
+			if newestLocal == "" || semver.Compare(v.Version, newestLocal) > 0 {
+				newestLocal = v.Version
+			}
+		}
+	}
+	if info != nil {
+		for _, v := range info.versions {
+			r := add(v)
+			r.remote = true
+			r.retract = info.isRetracted(v)
+		}
+	}
+	semver.Sort(order)
+	rows := make([]rrow, 0, len(order))
+	for i := len(order) - 1; i >= 0; i-- {
+		r := seen[order[i]]
+		if r.local == nil {
+			r.newer = newestLocal == "" || semver.Compare(r.version, newestLocal) > 0
+		} else if !r.remote {
+			r.irrepl = irreplaceable(r.version)
+		}
+		if info != nil && !r.retract {
+			r.retract = info.isRetracted(r.version)
+		}
+		rows = append(rows, *r)
+	}
+	return rows
+}
+
+// View draws the pane for module m (nil when nothing is selected).
+// selVersion is the version selected on the left, highlighted here.
+func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *cache.Cache) string {
+	st := p.st
+	w := p.width
+	lines := make([]string, 0, p.height)
+	titleStyle := st.PaneTitle
+	if focused {
+		titleStyle = st.PaneTitleFocused
+	}
+	mode := "REMOTE"
+	if p.catalog {
+		mode = "WHOLE REMOTE"
+	}
+	n := len(p.lk.sources)
+	if n == 0 {
+		lines = append(lines, fit(titleStyle.Render(mode), w), fit(st.Dim.Render("no remote configured (GOPROXY is empty?)"), w))
+		return p.pad(lines)
+	}
+	src := p.lk.sources[p.current]
+	lines = append(lines, fit(titleStyle.Render(mode)+st.Dim.Render(fmt.Sprintf(" %d/%d ", p.current+1, n))+src.Name(), w))
+	if p.catalog {
+		if why := src.Unavailable(); why != "" {
+			return p.pad(append(lines, wrapLines(st.Dim, why, w, 3)...))
+		}
+		return p.pad(append(lines, p.catalogLines(focused, c)...))
+	}
+	if m == nil {
+		return p.pad(append(lines, fit(st.Dim.Render("select a module"), w)))
+	}
+	lines = append(lines, fit(st.Bold.Render(m.Path), w))
+	info := p.lk.get(p.current, m.Path)
+	switch {
+	case src.Unavailable() != "":
+		lines = append(lines, wrapLines(st.Dim, src.Unavailable(), w, 3)...)
+		return p.pad(lines)
+	case info == nil:
+		lines = append(lines, fit(p.spin.View()+st.Dim.Render(" asking "+src.Name()+"…"), w))
+		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
+	case info.private:
+		lines = append(lines, wrapLines(st.WarnText, "private (GOPRIVATE/GONOPROXY): go fetches it from version control; no proxy is asked, so local versions may be irreplaceable", w, 3)...)
+		return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
+	case info.err != "":
+		lines = append(lines, wrapLines(st.DangerText, "✗ "+info.err, w, 3)...)
+		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
+	}
+	latest := st.Dim.Render("latest ") + info.latest
+	if info.notFound {
+		latest = st.WarnText.Render("not on this remote")
+	} else if info.latest == "" {
+		latest = st.Dim.Render("no versions listed")
+	}
+	if p.lk.busy(m.Path) {
+		latest += " " + p.spin.View()
+	}
+	lines = append(lines, fit(latest, w))
+	if info.deprecated != "" {
+		lines = append(lines, wrapLines(st.WarnText, "deprecated: "+info.deprecated, w, 2)...)
+	}
+	return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
+}
+
+// versionLines lists the merged versions in the space left.
+func (p *remotePane) versionLines(focused bool, m *cache.Module, info *remoteInfo, selVersion string) []string {
+	st := p.st
+	rows := p.moduleRows(m, info, func(v string) bool { return p.irreplaceable(m.Path, v) })
+	room := p.height - 4
+	if info != nil && info.deprecated != "" {
+		room -= 2
+	}
+	room = max(1, room)
+	p.cursor = min(p.cursor, max(0, len(rows)-1))
+	p.offset = scrollTo(p.cursor, p.offset, room, len(rows))
+	// The version column is as wide as the longest version, so the status
+	// sits next to it; long pseudo-versions are cut to leave the status room.
+	verW := 6
+	for _, r := range rows {
+		verW = max(verW, len(r.version))
+	}
+	verW = min(verW, p.width-2-1-14)
+	var out []string
+	for i := p.offset; i < len(rows) && len(out) < room; i++ {
+		r := rows[i]
+		mark := " "
+		if p.marks[module.Version{Path: m.Path, Version: r.version}] {
+			mark = st.MarkText.Render("●")
+		}
+		status, style := "", st.Dim
+		switch {
+		case r.local != nil && r.remote:
+			status, style = "both", st.OKText
+		case r.local == nil && r.newer:
+			status, style = "remote ↑newer", st.AccentText
+		case r.local == nil:
+			status, style = "remote", st.AccentText
+		case r.irrepl:
+			status, style = "irreplaceable", st.DangerText
+		case info == nil:
+			status = "local"
+		default:
+			status = "local only"
+		}
+		if r.retract {
+			status += " retracted"
+		}
+		line := mark + " " + fit(r.version, verW) + " " + style.Render(fit(status, p.width-3-verW))
+		if i == p.cursor && focused {
+			line = st.Cursor.Render(line)
+		} else if r.version == selVersion {
+			line = st.CursorBlurred.Render(line)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// irreplaceable reports whether a local-only version is held by no source:
+// every browsable source answered and none lists it, or the module is
+// private.
+func (p *remotePane) irreplaceable(path, version string) bool {
+	asked := 0
+	for i, src := range p.lk.sources {
+		if src.Unavailable() != "" {
+			continue
+		}
+		info := p.lk.get(i, path)
+		if info == nil {
+			return false
+		}
+		if info.private {
+			return true
+		}
+		if !info.answered() || info.has(version) {
+			return false
+		}
+		asked++
+	}
+	return asked > 0
+}
+
+// catalogLines lists everything the source holds, flagging what the local
+// cache lacks.
+func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
+	st := p.st
+	cat := p.lk.catalog[p.current]
+	if cat == nil {
+		return []string{fit(p.spin.View()+st.Dim.Render(" listing everything…"), p.width)}
+	}
+	if cat.err != "" {
+		return wrapLines(st.DangerText, cat.err, p.width, 4)
+	}
+	missing := 0
+	for _, path := range cat.paths {
+		if c == nil || c.Find(path) == nil {
+			missing++
+		}
+	}
+	out := []string{fit(fmt.Sprintf("%d modules · ", len(cat.paths))+st.WarnText.Render(fmt.Sprintf("%d missing locally", missing)), p.width)}
+	room := max(1, p.height-3)
+	p.cursor = min(p.cursor, max(0, len(cat.paths)-1))
+	p.offset = scrollTo(p.cursor, p.offset, room, len(cat.paths))
+	for i := p.offset; i < len(cat.paths) && len(out) < room+1; i++ {
+		path := cat.paths[i]
+		status := st.OKText.Render("local  ")
+		if c == nil || c.Find(path) == nil {
+			status = st.WarnText.Render("missing")
+		}
+		line := fitPath(path, p.width-9) + " " + status + " "
+		if i == p.cursor && focused {
+			line = st.Cursor.Render(line)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// rowCount is how many selectable rows the pane shows now, for cursor
+// movement.
+func (p *remotePane) rowCount(m *cache.Module) int {
+	if p.catalog {
+		if cat := p.lk.catalog[p.current]; cat != nil {
+			return len(cat.paths)
+		}
+		return 0
+	}
+	if m == nil || len(p.lk.sources) == 0 {
+		return 0
+	}
+	return len(p.moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false }))
+}
+
+// selectedRow returns the version under the pane's cursor.
+func (p *remotePane) selectedRow(m *cache.Module) (rrow, bool) {
+	if m == nil || p.catalog || len(p.lk.sources) == 0 {
+		return rrow{}, false
+	}
+	rows := p.moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false })
+	if p.cursor < 0 || p.cursor >= len(rows) {
+		return rrow{}, false
+	}
+	return rows[p.cursor], true
+}
+
+func (p *remotePane) pad(lines []string) string {
+	for len(lines) < p.height {
+		lines = append(lines, strings.Repeat(" ", p.width))
+	}
+	return strings.Join(lines[:p.height], "\n")
+}
+
+// scrollTo keeps cursor visible in a window of room rows.
+func scrollTo(cursor, offset, room, n int) int {
+	if cursor < offset {
+		offset = cursor
+	}
+	if cursor >= offset+room {
+		offset = cursor - room + 1
+	}
+	return max(0, min(offset, n-room))
+}
+
+// wrapLines wraps text to w cells, at most n lines, each padded to w.
+func wrapLines(style lipgloss.Style, text string, w, n int) []string {
+	wrapped := strings.Split(lipgloss.Wrap(text, w, " /"), "\n")
+	if len(wrapped) > n {
+		wrapped = wrapped[:n]
+		wrapped[n-1] = fit(strings.TrimRight(wrapped[n-1], " ")+"…", w)
+	}
+	for i, l := range wrapped {
+		wrapped[i] = style.Render(fit(l, w))
+	}
+	return wrapped
+}

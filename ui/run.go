@@ -1,0 +1,13 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+)
+
+// Run starts the program on the process's terminal and blocks until the
+// user quits.
+func Run(opts Options, progOpts ...tea.ProgramOption) error {
+	m := New(opts)
+	_, err := tea.NewProgram(m, progOpts...).Run()
+	return err
+}

@@ -1,0 +1,168 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/modcache/modcache/cache"
+)
+
+// Store holds the cache state that one program, or every SSH session of a
+// server, shows. It runs scans in the background, hands out the current
+// result, and lets one write action run at a time. Views never see a cache
+// change under them: updates replace the *cache.Cache, never mutate it.
+type Store struct {
+	root string
+	opts cache.ScanOptions
+
+	mu       sync.Mutex
+	cur      *cache.Cache
+	gen      uint64 // bumped whenever cur is replaced
+	stale    bool   // cur came from the index and a scan is refreshing it
+	scanner  *cache.Scanner
+	scanErr  error
+	partial  time.Time // when the last partial snapshot was taken
+	writer   string    // what holds the write slot, "" when free
+	writeMu  sync.Mutex
+	cancelFn context.CancelFunc
+}
+
+// NewStore prepares a store for root and shows the previous scan's result,
+// if any, at once.
+func NewStore(root string, opts cache.ScanOptions) *Store {
+	s := &Store{root: root, opts: opts}
+	if !opts.NoIndex {
+		if last := cache.LoadLast(root, opts.IndexDir); last != nil {
+			s.cur, s.gen, s.stale = last, 1, true
+		}
+	}
+	return s
+}
+
+// Root is the module cache this store shows.
+func (s *Store) Root() string { return s.root }
+
+// StoreState is what a view needs from the store at one moment.
+type StoreState struct {
+	Cache    *cache.Cache // nil until something is known
+	Gen      uint64
+	Scanning bool
+	Stale    bool // Cache is the previous run's, being refreshed
+	Progress cache.Progress
+	Err      error // the last scan's failure
+	Writer   string
+}
+
+// State returns the current state. While a first scan runs (no index) it
+// hands out partial results a few times a second, so the list fills in as
+// the scan goes.
+func (s *Store) State() StoreState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := StoreState{Gen: s.gen, Stale: s.stale, Err: s.scanErr, Writer: s.writer}
+	if s.scanner != nil {
+		st.Scanning = true
+		st.Progress = s.scanner.Progress()
+		if (s.cur == nil || !s.stale) && time.Since(s.partial) > 300*time.Millisecond {
+			s.cur = s.scanner.Snapshot()
+			s.gen++
+			s.partial = time.Now()
+			st.Gen = s.gen
+		}
+	}
+	st.Cache = s.cur
+	return st
+}
+
+// Rescan starts a background scan unless one is running.
+func (s *Store) Rescan() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scanner != nil {
+		return
+	}
+	sc := cache.NewScanner(s.root, s.opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.scanner, s.cancelFn, s.scanErr = sc, cancel, nil
+	go func() {
+		c, err := sc.Run(ctx)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.scanner, s.cancelFn = nil, nil
+		if err != nil {
+			s.scanErr = err
+			return
+		}
+		s.cur, s.stale = c, false
+		s.gen++
+	}()
+}
+
+// Close stops a running scan.
+func (s *Store) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancelFn != nil {
+		s.cancelFn()
+	}
+}
+
+// Update replaces the current cache with f applied to a copy, for changes
+// the program made itself (a prune), so every view refreshes without a
+// rescan.
+func (s *Store) Update(f func(c *cache.Cache)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cur == nil {
+		return
+	}
+	c := s.cur.Clone()
+	f(c)
+	s.cur = c
+	s.gen++
+}
+
+// Set replaces the current cache outright (after a fetch or repair that
+// changed the disk in ways only a scan can tell).
+func (s *Store) Set(c *cache.Cache) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur, s.stale = c, false
+	s.gen++
+}
+
+// AcquireWrite takes the single write slot, waiting while another action
+// holds it; waiting reports who holds it so a dialog can say so. It
+// returns a release function, or ctx's error.
+func (s *Store) AcquireWrite(ctx context.Context, who string, waiting func(holder string)) (func(), error) {
+	if !s.writeMu.TryLock() {
+		s.mu.Lock()
+		holder := s.writer
+		s.mu.Unlock()
+		if waiting != nil {
+			waiting(holder)
+		}
+		acquired := make(chan struct{})
+		go func() {
+			s.writeMu.Lock()
+			close(acquired)
+		}()
+		select {
+		case <-acquired:
+		case <-ctx.Done():
+			// Give the slot back as soon as the pending Lock gets it.
+			go func() { <-acquired; s.writeMu.Unlock() }()
+			return nil, ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	s.writer = who
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.writer = ""
+		s.mu.Unlock()
+		s.writeMu.Unlock()
+	}, nil
+}
