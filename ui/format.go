@@ -48,3 +48,16 @@ func row(cells ...string) string { return strings.Join(cells, "") }
 
 // height is the number of lines in s.
 func height(s string) int { return lipgloss.Height(s) }
+
+// highlight paints a whole row with base (a background or reverse video).
+// Cells inside the row carry their own styles, and each ends with a reset
+// that would end the highlight too; so base is re-opened after every reset.
+func highlight(line string, base lipgloss.Style) string {
+	open, _, _ := strings.Cut(base.Render("\x00"), "\x00")
+	if open == "" {
+		return line
+	}
+	line = strings.ReplaceAll(line, "\x1b[0m", "\x1b[m")
+	line = strings.ReplaceAll(line, "\x1b[m", "\x1b[m"+open)
+	return open + line + "\x1b[m"
+}

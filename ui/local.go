@@ -229,7 +229,9 @@ func (p *localPane) toggleMark() {
 	}
 }
 
-func versionKey(v *cache.Version) module.Version { return module.Version{Path: v.Path, Version: v.Version} }
+func versionKey(v *cache.Version) module.Version {
+	return module.Version{Path: v.Path, Version: v.Version}
+}
 
 // marked returns the marked versions in module then semver order, with
 // their total size.
@@ -321,7 +323,7 @@ func (p *localPane) View(focused bool, now time.Time) string {
 			if focused {
 				style = st.Cursor
 			}
-			line = style.Render(line)
+			line = highlight(line, style)
 		}
 		b.WriteString(line)
 	}
@@ -368,7 +370,7 @@ func (p *localPane) renderRow(r lrow, c localCols, now time.Time) string {
 	case n == len(m.Versions):
 		mark = st.MarkText.Render("●")
 	case n > 0:
-		mark = st.MarkText.Render("◐")
+		mark = st.MarkText.Render("○")
 	}
 	arrow := "▸"
 	if p.expanded[m.Path] {
@@ -404,8 +406,8 @@ func (p *localPane) renderVersion(v *cache.Version, now time.Time) string {
 		used = v.Downloaded
 	}
 	right := st.State(v.State).Render(fit(v.State.String(), 8)) + fitRight(units.Bytes(v.Bytes()), 8) + " " + fitRight(units.Age(used, now), 4)
-	verW := p.width - 1 - 3 - 8 - 8 - 1 - 4 - 1
-	return mark + "   " + fit(v.Version, verW) + " " + right
+	verW := p.width - 1 - 3 - 8 - 8 - 1 - 4 - 2
+	return mark + "   " + fit(v.Version, verW) + " " + right + " "
 }
 
 // worstState is the state a module's badge shows: the most alarming state

@@ -191,14 +191,15 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *remoteInf
 		default:
 			status = "local only"
 		}
+		retracted := ""
 		if r.retract {
-			status += " retracted"
+			retracted = st.WarnText.Render(" retracted")
 		}
-		line := mark + " " + fit(r.version, verW) + " " + style.Render(fit(status, p.width-3-verW))
+		line := fit(mark+" "+fit(r.version, verW)+" "+style.Render(status)+retracted, p.width)
 		if i == p.cursor && focused {
-			line = st.Cursor.Render(line)
+			line = highlight(line, st.Cursor)
 		} else if r.version == selVersion {
-			line = st.CursorBlurred.Render(line)
+			line = highlight(line, st.CursorBlurred)
 		}
 		out = append(out, line)
 	}
@@ -258,7 +259,7 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 		}
 		line := fitPath(path, p.width-9) + " " + status + " "
 		if i == p.cursor && focused {
-			line = st.Cursor.Render(line)
+			line = highlight(line, st.Cursor)
 		}
 		out = append(out, line)
 	}
