@@ -1,5 +1,7 @@
 package cache
 
+import "fmt"
+
 // State is what the go command can do with a module version, given which
 // of its files are present. The cases follow cmd/go's modfetch.DownloadDir.
 type State uint8
@@ -35,6 +37,16 @@ func (s State) String() string {
 
 // MarshalText makes states read as words in JSON.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (s *State) UnmarshalText(b []byte) error {
+	st, ok := ParseState(string(b))
+	if !ok {
+		return fmt.Errorf("unknown state %q", b)
+	}
+	*s = st
+	return nil
+}
 
 // ParseState is the inverse of String.
 func ParseState(s string) (State, bool) {

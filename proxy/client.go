@@ -167,12 +167,7 @@ func (c *Client) latestFromList(ctx context.Context, r Remote, path string) (*In
 	if err != nil {
 		return nil, err
 	}
-	best := ""
-	for _, v := range versions {
-		if latestRank(v) > latestRank(best) || latestRank(v) == latestRank(best) && semver.Compare(v, best) > 0 {
-			best = v
-		}
-	}
+	best := PickLatest(versions)
 	if best == "" {
 		return nil, req{r: r, op: "latest", path: path}.fail(nil, fmt.Errorf("no versions in list: %w", ErrNotFound))
 	}

@@ -129,7 +129,7 @@ func realSetup(t *testing.T, extra ...string) (Options, *fixture.Cache) {
 		t.Fatal(err)
 	}
 	store := NewStore(fc.Root, cache.ScanOptions{IndexDir: t.TempDir()})
-	return Options{Store: store, Sources: ProxySources(client)}, fc
+	return Options{Store: store, Sources: client.Sources()}, fc
 }
 
 func TestFlowBrowseRealCache(t *testing.T) {
@@ -240,7 +240,7 @@ func TestFlowSlowRemoteNeverFreezes(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := NewStore(fc.Root, cache.ScanOptions{IndexDir: t.TempDir()})
-	f := startFlow(t, Options{Store: store, Sources: ProxySources(client)}, 100, 30)
+	f := startFlow(t, Options{Store: store, Sources: client.Sources()}, 100, 30)
 	f.waitFor("asking")
 	// While the remote hangs, the list still moves and filters.
 	f.keys("/", "g", "a", "m", "enter")

@@ -107,7 +107,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 // MarkdownTable renders every key as the README's table.
 func (k *KeyMap) MarkdownTable() string {
 	var b strings.Builder
-	b.WriteString("| Key | Action | |\n|---|---|---|\n")
+	b.WriteString("| Key | Action | Note |\n|---|---|---|\n")
 	for _, group := range k.FullHelp() {
 		for _, kb := range group {
 			note := ""

@@ -6,45 +6,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/mod/modfile"
-	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/proxy"
 )
-
-// remoteInfo is what one source says about one module.
-type remoteInfo struct {
-	versions   []string
-	notFound   bool   // the source does not have the module
-	private    bool   // GOPRIVATE/GONOPROXY: go never asks a proxy
-	err        string // why the lookup failed, one line
-	latest     string
-	deprecated string
-	retracted  []modfile.VersionInterval
-}
-
-// has reports whether the source lists version.
-func (r *remoteInfo) has(version string) bool {
-	for _, v := range r.versions {
-		if v == version {
-			return true
-		}
-	}
-	return false
-}
-
-func (r *remoteInfo) isRetracted(v string) bool {
-	for _, iv := range r.retracted {
-		if semver.Compare(iv.Low, v) <= 0 && semver.Compare(v, iv.High) <= 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// answered reports whether the source gave a definite answer about which
-// versions it holds.
-func (r *remoteInfo) answered() bool { return r.err == "" && !r.private }
 
 type lookupKey struct {
 	source int
@@ -54,7 +18,7 @@ type lookupKey struct {
 // lookupDoneMsg carries a finished lookup back to the model.
 type lookupDoneMsg struct {
 	key  lookupKey
-	info *remoteInfo
+	info *proxy.Report
 }
 
 // lookupDueMsg fires after the cursor has rested on a module for a moment;
@@ -78,19 +42,19 @@ const (
 // time, caching answers for the session and cancelling the ones the user
 // has moved away from.
 type lookups struct {
-	sources []Source
+	sources []proxy.Source
 	sem     chan struct{}
-	done    map[lookupKey]*remoteInfo
+	done    map[lookupKey]*proxy.Report
 	pending map[lookupKey]context.CancelFunc
 	catalog map[int]*catalogDoneMsg
 	catBusy map[int]bool
 }
 
-func newLookups(sources []Source) *lookups {
+func newLookups(sources []proxy.Source) *lookups {
 	return &lookups{
 		sources: sources,
 		sem:     make(chan struct{}, maxLookups),
-		done:    map[lookupKey]*remoteInfo{},
+		done:    map[lookupKey]*proxy.Report{},
 		pending: map[lookupKey]context.CancelFunc{},
 		catalog: map[int]*catalogDoneMsg{},
 		catBusy: map[int]bool{},
@@ -98,7 +62,7 @@ func newLookups(sources []Source) *lookups {
 }
 
 // get returns a cached answer, or nil.
-func (l *lookups) get(source int, path string) *remoteInfo {
+func (l *lookups) get(source int, path string) *proxy.Report {
 	return l.done[lookupKey{source, path}]
 }
 
@@ -139,10 +103,10 @@ func (l *lookups) start(path string) tea.Cmd {
 			select {
 			case l.sem <- struct{}{}:
 			case <-ctx.Done():
-				return lookupDoneMsg{key: k, info: &remoteInfo{err: "cancelled"}}
+				return lookupDoneMsg{key: k, info: &proxy.Report{Err: ctx.Err()}}
 			}
 			defer func() { <-l.sem }()
-			return lookupDoneMsg{key: k, info: lookupModule(ctx, src, path)}
+			return lookupDoneMsg{key: k, info: proxy.Describe(ctx, src, path)}
 		})
 	}
 	return tea.Batch(cmds...)
@@ -155,7 +119,7 @@ func (l *lookups) finish(msg lookupDoneMsg) {
 		return // cancelled meanwhile
 	}
 	delete(l.pending, msg.key)
-	if msg.info.err == "cancelled" {
+	if errors.Is(msg.info.Err, context.Canceled) {
 		return
 	}
 	l.done[msg.key] = msg.info
@@ -187,75 +151,3 @@ func (l *lookups) finishCatalog(msg catalogDoneMsg) {
 	l.catalog[msg.source] = &msg
 }
 
-// lookupModule asks one source about one module: its versions, its latest
-// version, and the latest go.mod's deprecation and retractions.
-func lookupModule(ctx context.Context, src Source, path string) *remoteInfo {
-	if why := src.Unavailable(); why != "" {
-		return &remoteInfo{err: why}
-	}
-	if src.Private(path) {
-		return &remoteInfo{private: true}
-	}
-	info := &remoteInfo{}
-	versions, err := src.Versions(ctx, path)
-	switch {
-	case errors.Is(err, proxy.ErrNotFound):
-		info.notFound = true
-	case errors.Is(err, proxy.ErrPrivate):
-		return &remoteInfo{private: true}
-	case err != nil:
-		if ctx.Err() == context.Canceled {
-			return &remoteInfo{err: "cancelled"}
-		}
-		info.err = errorLine(err)
-		return info
-	}
-	info.versions = versions
-	latest := pickLatest(versions)
-	if latest == "" && !info.notFound {
-		if li, err := src.Latest(ctx, path); err == nil {
-			latest = li.Version
-		}
-	}
-	info.latest = latest
-	if latest != "" {
-		if data, err := src.GoMod(ctx, path, latest); err == nil {
-			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
-				if f.Module != nil {
-					info.deprecated = f.Module.Deprecated
-				}
-				for _, r := range f.Retract {
-					info.retracted = append(info.retracted, r.VersionInterval)
-				}
-			}
-		}
-	}
-	// Like go's @latest, skip retracted versions when others exist.
-	var live []string
-	for _, v := range info.versions {
-		if !info.isRetracted(v) {
-			live = append(live, v)
-		}
-	}
-	if l := pickLatest(live); l != "" {
-		info.latest = l
-	}
-	return info
-}
-
-// pickLatest is go's @latest over a list: the highest release, else the
-// highest pre-release.
-func pickLatest(versions []string) string {
-	best := ""
-	for _, v := range versions {
-		switch {
-		case best == "":
-			best = v
-		case semver.Prerelease(best) != "" && semver.Prerelease(v) == "":
-			best = v
-		case (semver.Prerelease(best) == "") == (semver.Prerelease(v) == "") && semver.Compare(v, best) > 0:
-			best = v
-		}
-	}
-	return best
-}

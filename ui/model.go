@@ -15,12 +15,13 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/proxy"
 )
 
 // Options configure a program.
 type Options struct {
 	Store   *Store
-	Sources []Source
+	Sources []proxy.Source
 	// ReadOnly removes every action that deletes, uploads or downloads,
 	// from the keymap and from the handlers.
 	ReadOnly bool

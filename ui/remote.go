@@ -10,6 +10,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/proxy"
 )
 
 // remotePane shows, for the module selected on the left, what the current
@@ -44,7 +45,7 @@ type rrow struct {
 }
 
 // moduleRows merges local and remote versions, newest first.
-func (p *remotePane) moduleRows(m *cache.Module, info *remoteInfo, irreplaceable func(string) bool) []rrow {
+func (p *remotePane) moduleRows(m *cache.Module, info *proxy.Report, irreplaceable func(string) bool) []rrow {
 	seen := map[string]*rrow{}
 	var order []string
 	add := func(v string) *rrow {
@@ -66,10 +67,10 @@ func (p *remotePane) moduleRows(m *cache.Module, info *remoteInfo, irreplaceable
 		}
 	}
 	if info != nil {
-		for _, v := range info.versions {
+		for _, v := range info.Versions {
 			r := add(v)
 			r.remote = true
-			r.retract = info.isRetracted(v)
+			r.retract = info.IsRetracted(v)
 		}
 	}
 	semver.Sort(order)
@@ -82,7 +83,7 @@ func (p *remotePane) moduleRows(m *cache.Module, info *remoteInfo, irreplaceable
 			r.irrepl = irreplaceable(r.version)
 		}
 		if info != nil && !r.retract {
-			r.retract = info.isRetracted(r.version)
+			r.retract = info.IsRetracted(r.version)
 		}
 		rows = append(rows, *r)
 	}
@@ -128,35 +129,35 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 	case info == nil:
 		lines = append(lines, fit(p.spin.View()+st.Dim.Render(" asking "+src.Name()+"…"), w))
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
-	case info.private:
+	case info.Private:
 		lines = append(lines, wrapLines(st.WarnText, "private (GOPRIVATE/GONOPROXY): go fetches it from version control; no proxy is asked, so local versions may be irreplaceable", w, 3)...)
 		return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
-	case info.err != "":
-		lines = append(lines, wrapLines(st.DangerText, "✗ "+info.err, w, 3)...)
+	case info.Err != nil:
+		lines = append(lines, wrapLines(st.DangerText, "✗ "+errorLine(info.Err), w, 3)...)
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	}
-	latest := st.Dim.Render("latest ") + info.latest
-	if info.notFound {
+	latest := st.Dim.Render("latest ") + info.Latest
+	if info.NotFound {
 		latest = st.WarnText.Render("not on this remote")
-	} else if info.latest == "" {
+	} else if info.Latest == "" {
 		latest = st.Dim.Render("no versions listed")
 	}
 	if p.lk.busy(m.Path) {
 		latest += " " + p.spin.View()
 	}
 	lines = append(lines, fit(latest, w))
-	if info.deprecated != "" {
-		lines = append(lines, wrapLines(st.WarnText, "deprecated: "+info.deprecated, w, 2)...)
+	if info.Deprecated != "" {
+		lines = append(lines, wrapLines(st.WarnText, "deprecated: "+info.Deprecated, w, 2)...)
 	}
 	return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
 }
 
 // versionLines lists the merged versions in the space left.
-func (p *remotePane) versionLines(focused bool, m *cache.Module, info *remoteInfo, selVersion string) []string {
+func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Report, selVersion string) []string {
 	st := p.st
 	rows := p.moduleRows(m, info, func(v string) bool { return p.irreplaceable(m.Path, v) })
 	room := p.height - 4
-	if info != nil && info.deprecated != "" {
+	if info != nil && info.Deprecated != "" {
 		room -= 2
 	}
 	room = max(1, room)
@@ -219,10 +220,10 @@ func (p *remotePane) irreplaceable(path, version string) bool {
 		if info == nil {
 			return false
 		}
-		if info.private {
+		if info.Private {
 			return true
 		}
-		if !info.answered() || info.has(version) {
+		if !info.Answered() || info.Has(version) {
 			return false
 		}
 		asked++

@@ -126,8 +126,8 @@ func (f *fakeSource) Catalog(ctx context.Context) ([]string, error) {
 	return f.catalog, nil
 }
 
-func sampleSources() []Source {
-	return []Source{
+func sampleSources() []proxy.Source {
+	return []proxy.Source{
 		&fakeSource{
 			name:    "proxy.golang.org",
 			private: "example.com/internal",
@@ -170,7 +170,7 @@ func newSampleModel(t *testing.T, w, h int, dark bool) *Model {
 func settleLookups(m *Model) {
 	for i, src := range m.lk.sources {
 		for _, mod := range m.state.Cache.Modules {
-			m.lk.done[lookupKey{i, mod.Path}] = lookupModule(context.Background(), src, mod.Path)
+			m.lk.done[lookupKey{i, mod.Path}] = proxy.Describe(context.Background(), src, mod.Path)
 		}
 	}
 	m.lookupFor = ""

@@ -5,6 +5,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+
+	"github.com/modcache/modcache/proxy"
 )
 
 // Scene is one still of the UI: a size, a background, and the keys pressed
@@ -45,7 +47,7 @@ func (m *Model) settle() {
 		for i, src := range m.lk.sources {
 			k := lookupKey{i, mod.Path}
 			if m.lk.done[k] == nil {
-				m.lk.done[k] = lookupModule(context.Background(), src, mod.Path)
+				m.lk.done[k] = proxy.Describe(context.Background(), src, mod.Path)
 			}
 		}
 		m.lookupFor = mod.Path

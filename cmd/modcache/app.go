@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -157,4 +158,31 @@ func (a *app) proxyClient() (*proxy.Client, error) {
 	}
 	a.client = c
 	return c, nil
+}
+
+// sources are the remotes people browse: every GOPROXY entry, then the
+// config's named mirrors in name order.
+func (a *app) sources() ([]proxy.Source, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.proxyClient()
+	if err != nil {
+		return nil, err
+	}
+	sources := client.Sources()
+	names := make([]string, 0, len(cfg.Mirrors))
+	for n := range cfg.Mirrors {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		src, err := client.NamedSource(n, cfg.Mirrors[n].URL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: mirrors.%s: %v", cfg.Path, n, err)
+		}
+		sources = append(sources, src)
+	}
+	return sources, nil
 }

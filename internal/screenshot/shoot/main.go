@@ -10,6 +10,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -29,15 +30,15 @@ import (
 func main() {
 	out := flag.String("out", "screenshots", "directory for the PNGs")
 	flag.Parse()
-	tb := newTB()
-	defer tb.cleanup()
+	tb := fixture.NewProgramTB()
+	defer tb.Close()
 	if err := run(tb, *out); err != nil {
-		tb.cleanup()
+		tb.Close()
 		log.Fatal(err)
 	}
 }
 
-func run(tb *tb, out string) error {
+func run(tb *fixture.ProgramTB, out string) error {
 	opts, err := demo(tb)
 	if err != nil {
 		return err
@@ -82,7 +83,7 @@ var scenes = []shot{
 }
 
 // demo builds the cache and remotes the scenes show.
-func demo(tb *tb) (ui.Options, error) {
+func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	p := fixture.NewProxy(tb, demoModules()...)
 	fc := fixture.FillCache(tb, p, demoRequires, "github.com/acme/api@v1.4.0", "github.com/acme/api@v1.5.0",
 		"github.com/sirupsen/logrus@v1.8.0")
@@ -106,13 +107,13 @@ func demo(tb *tb) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
-	sources := ui.ProxySources(client)
-	teamSrc, err := ui.NamedSource(client, "team", team.URL())
+	sources := client.Sources()
+	teamSrc, err := client.NamedSource("team", team.URL())
 	if err != nil {
 		return ui.Options{}, err
 	}
 	sources = append(sources, teamSrc)
-	c, err := cache.Scan(tb.ctx(), fc.Root, cache.ScanOptions{NoIndex: true})
+	c, err := cache.Scan(context.Background(), fc.Root, cache.ScanOptions{NoIndex: true})
 	if err != nil {
 		return ui.Options{}, err
 	}

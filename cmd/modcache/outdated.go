@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/semver"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/proxy"
+)
+
+func init() { commands = append(commands, (*app).outdatedCommand) }
+
+func (a *app) outdatedCommand() *cobra.Command {
+	var (
+		asJSON bool
+		jobs   int
+	)
+	cmd := &cobra.Command{
+		Use:   "outdated [PATTERN...]",
+		Short: "List cached modules that have newer versions upstream",
+		Long: `outdated compares the newest cached version of each module with the latest
+version your GOPROXY serves (as go's @latest picks it: releases first,
+retracted versions skipped), asking about many modules at once.
+
+Private modules (GOPRIVATE/GONOPROXY) are skipped: go fetches them directly.`,
+		Example: `  modcache outdated
+  modcache outdated 'golang.org/x/*' --json`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pats, err := cache.ParsePatterns(args)
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			if jobs < 1 {
+				return usagef(cmd, "invalid --jobs %d: use 1 or more", jobs)
+			}
+			client, err := a.proxyClient()
+			if err != nil {
+				return err
+			}
+			c, err := a.scan(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var mods []*cache.Module
+			for _, m := range c.Modules {
+				if cache.MatchAny(pats, m.Path, "") {
+					mods = append(mods, m)
+				}
+			}
+			var done atomic.Int64
+			stop := a.progressLine(func() string {
+				return fmt.Sprintf("asking GOPROXY about %d/%d modules…", done.Load(), len(mods))
+			})
+			rows := checkOutdated(cmd.Context(), client.Chain(), mods, jobs, &done)
+			stop()
+			if asJSON {
+				return writeJSON(a.stdout, rows)
+			}
+			return a.printOutdated(rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of every module checked")
+	cmd.Flags().IntVar(&jobs, "jobs", 32, "look up `N` modules at a time")
+	return cmd
+}
+
+// outdatedRow is one module in `outdated --json`.
+type outdatedRow struct {
+	Path       string `json:"path"`
+	Local      string `json:"local"`            // newest cached version
+	Latest     string `json:"latest,omitempty"` // what @latest gives upstream
+	Outdated   bool   `json:"outdated"`
+	Deprecated string `json:"deprecated,omitempty"`
+	Private    bool   `json:"private,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func checkOutdated(ctx context.Context, src proxy.Source, mods []*cache.Module, jobs int, done *atomic.Int64) []outdatedRow {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	rows := make([]outdatedRow, len(mods))
+	var g errgroup.Group
+	g.SetLimit(jobs)
+	for i, m := range mods {
+		g.Go(func() error {
+			defer done.Add(1)
+			newest := newestCached(m)
+			row := outdatedRow{Path: m.Path, Local: newest}
+			r := proxy.Describe(ctx, src, m.Path)
+			switch {
+			case r.Private:
+				row.Private = true
+			case r.Err != nil:
+				row.Error = r.Err.Error()
+			default:
+				row.Latest, row.Deprecated = r.Latest, r.Deprecated
+				row.Outdated = isUpgrade(newest, r.Latest)
+			}
+			rows[i] = row
+			return nil
+		})
+	}
+	g.Wait()
+	sort.Slice(rows, func(i, j int) bool { return rows[i].Path < rows[j].Path })
+	return rows
+}
+
+// newestCached is the newest version whose code is in the cache. Versions
+// known only from a query (.info) or a module graph (.mod) do not count:
+// go list -u leaves exactly those behind. A module present only in graphs
+// falls back to its newest .mod.
+func newestCached(m *cache.Module) string {
+	best, graph := "", ""
+	for _, v := range m.Versions {
+		switch v.State {
+		case cache.Complete, cache.TreeOnly, cache.ZipOnly:
+			if best == "" || semver.Compare(v.Version, best) > 0 {
+				best = v.Version
+			}
+		case cache.ModOnly:
+			if graph == "" || semver.Compare(v.Version, graph) > 0 {
+				graph = v.Version
+			}
+		}
+	}
+	if best == "" {
+		return graph
+	}
+	return best
+}
+
+// isUpgrade follows go list -u: latest is an update when it is higher; a
+// pre-release newer than the latest release is not downgraded.
+func isUpgrade(local, latest string) bool {
+	return latest != "" && semver.Compare(latest, local) > 0
+}
+
+func (a *app) printOutdated(rows []outdatedRow) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	n, failed := 0, 0
+	for _, r := range rows {
+		if r.Outdated {
+			if n == 0 {
+				fmt.Fprintln(tw, "MODULE\tCACHED\tLATEST\tNOTE")
+			}
+			n++
+			note := ""
+			if r.Deprecated != "" {
+				note = "deprecated: " + r.Deprecated
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Path, r.Local, r.Latest, note)
+		}
+	}
+	tw.Flush()
+	for _, r := range rows {
+		if r.Error != "" {
+			failed++
+			fmt.Fprintf(a.stderr, "modcache: %s: %s\n", r.Path, r.Error)
+		}
+	}
+	if n == 0 && failed == 0 {
+		fmt.Fprintf(a.stdout, "all %d modules are at their latest version\n", len(rows))
+	}
+	if failed > 0 {
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d lookups failed; the list above is incomplete", failed, len(rows))}
+	}
+	return nil
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+func TestRemoteSideBySide(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	fc.Proxy.Add(t, fixture.Mod{Path: "example.com/alpha", Version: "v1.3.0"})
+	// alpha v1.0.0 disappears upstream: the cached copy is the last one.
+	vdir := filepath.Join(fc.Proxy.Dir, "example.com", "alpha", "@v")
+	for _, ext := range []string{".info", ".mod", ".zip"} {
+		os.Remove(filepath.Join(vdir, "v1.0.0"+ext))
+	}
+	os.WriteFile(filepath.Join(vdir, "list"), []byte("v1.1.0\nv1.2.0\nv1.3.0\n"), 0o666)
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", fc.Proxy.Serve(t)+",direct")
+
+	r := runCLI(t, "remote", "example.com/alpha", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rep remoteReport
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Remotes) != 2 || !strings.HasPrefix(rep.Remotes[0].Name, "http://127.0.0.1") || rep.Remotes[1].Name != "direct" {
+		t.Fatalf("remotes: %+v", rep.Remotes)
+	}
+	got := map[string]remoteVersion{}
+	for _, v := range rep.Remotes[0].Versions {
+		got[v.Version] = v
+	}
+	if v := got["v1.3.0"]; !v.Remote || v.Local != "" || !v.Newer {
+		t.Errorf("v1.3.0 should be remote only and newer: %+v", v)
+	}
+	if v := got["v1.2.0"]; !v.Remote || v.Local != "complete" {
+		t.Errorf("v1.2.0 should be on both: %+v", v)
+	}
+	if v := got["v1.0.0"]; v.Remote || v.Local != "complete" {
+		t.Errorf("v1.0.0 should be local only: %+v", v)
+	}
+	if rep.Remotes[0].Latest != "v1.3.0" {
+		t.Errorf("latest %q", rep.Remotes[0].Latest)
+	}
+	if strings.Join(rep.Irreplaceable, ",") != "v1.0.0" {
+		t.Errorf("irreplaceable %v, want [v1.0.0]", rep.Irreplaceable)
+	}
+	if !strings.Contains(rep.Remotes[1].Error, "nothing to browse") {
+		t.Errorf("direct should say it cannot be browsed: %q", rep.Remotes[1].Error)
+	}
+
+	text := runCLI(t, "remote", "example.com/old")
+	for _, want := range []string{"deprecated: use example.com/alpha instead.", "retracted", "both"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("remote example.com/old lacks %q:\n%s", want, text.stdout)
+		}
+	}
+}
+
+func TestRemoteFailures(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "disk full on the proxy", http.StatusInternalServerError)
+	}))
+	defer broken.Close()
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", broken.URL)
+	r := runCLI(t, "remote", "example.com/alpha")
+	if r.code != 1 || !strings.Contains(r.stdout, "500 Internal Server Error: disk full on the proxy") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t, "remote", "not a path"); r.code != 2 {
+		t.Errorf("bad path: exit %d %s", r.code, r.stderr)
+	}
+	r = runCLI(t, "outdated")
+	if r.code != 1 || !strings.Contains(r.stderr, "lookups failed") || !strings.Contains(r.stderr, "example.com/alpha: ") {
+		t.Errorf("outdated against a broken proxy: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+func TestOutdated(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	fc.Proxy.Add(t,
+		fixture.Mod{Path: "example.com/gamma/v2", Version: "v2.2.0"},
+		fixture.Mod{Path: "example.com/Azure/Storage", Version: "v0.2.0-rc.1"}, // pre-release: not an upgrade
+	)
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", fc.Proxy.URL())
+	t.Setenv("GOPRIVATE", "example.com/old")
+	r := runCLI(t, "outdated", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var rows []outdatedRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]outdatedRow{}
+	for _, row := range rows {
+		byPath[row.Path] = row
+	}
+	if g := byPath["example.com/gamma/v2"]; !g.Outdated || g.Local != "v2.1.0" && g.Local != "v2.0.0" || g.Latest != "v2.2.0" {
+		t.Errorf("gamma: %+v", g)
+	}
+	if a := byPath["example.com/alpha"]; a.Outdated || a.Latest != "v1.2.0" {
+		t.Errorf("alpha is current: %+v", a)
+	}
+	if az := byPath["example.com/Azure/Storage"]; az.Outdated {
+		t.Errorf("a pre-release is not an upgrade: %+v", az)
+	}
+	if o := byPath["example.com/old"]; !o.Private || o.Outdated {
+		t.Errorf("GOPRIVATE module should be skipped: %+v", o)
+	}
+	text := runCLI(t, "outdated", "example.com/gamma/*")
+	if !strings.Contains(text.stdout, "example.com/gamma/v2") || strings.Contains(text.stdout, "alpha") {
+		t.Errorf("pattern: %s", text.stdout)
+	}
+}

@@ -1,0 +1,109 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+
+	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/semver"
+)
+
+// Report is what one source says about one module.
+type Report struct {
+	Versions   []string // semver-sorted
+	NotFound   bool     // the source does not have the module
+	Private    bool     // GOPRIVATE/GONOPROXY: go never asks a proxy
+	Err        error    // the lookup failed; the other fields are empty
+	Latest     string   // what go's @latest would pick here
+	Deprecated string   // from the latest go.mod
+	Retracted  []modfile.VersionInterval
+}
+
+// Has reports whether the source lists version.
+func (r *Report) Has(version string) bool {
+	for _, v := range r.Versions {
+		if v == version {
+			return true
+		}
+	}
+	return false
+}
+
+// IsRetracted reports whether the latest go.mod retracts v.
+func (r *Report) IsRetracted(v string) bool {
+	for _, iv := range r.Retracted {
+		if semver.Compare(iv.Low, v) <= 0 && semver.Compare(v, iv.High) <= 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Answered reports whether the source said definitely which versions it
+// holds.
+func (r *Report) Answered() bool { return r.Err == nil && !r.Private }
+
+// Describe asks src about one module: its versions, its latest version,
+// and the latest go.mod's deprecation and retractions. It costs a list and
+// a .mod request (plus @latest when the list is empty).
+func Describe(ctx context.Context, src Source, path string) *Report {
+	if why := src.Unavailable(); why != "" {
+		return &Report{Err: errors.New(why)}
+	}
+	if src.Private(path) {
+		return &Report{Private: true}
+	}
+	r := &Report{}
+	versions, err := src.Versions(ctx, path)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		r.NotFound = true
+	case errors.Is(err, ErrPrivate):
+		return &Report{Private: true}
+	case err != nil:
+		return &Report{Err: err}
+	}
+	r.Versions = versions
+	latest := PickLatest(versions)
+	if latest == "" && !r.NotFound {
+		if li, err := src.Latest(ctx, path); err == nil {
+			latest = li.Version
+		}
+	}
+	if latest != "" {
+		if data, err := src.GoMod(ctx, path, latest); err == nil {
+			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
+				if f.Module != nil {
+					r.Deprecated = f.Module.Deprecated
+				}
+				for _, rt := range f.Retract {
+					r.Retracted = append(r.Retracted, rt.VersionInterval)
+				}
+			}
+		}
+	}
+	r.Latest = latest
+	// Like go's @latest, skip retracted versions when others exist.
+	var live []string
+	for _, v := range r.Versions {
+		if !r.IsRetracted(v) {
+			live = append(live, v)
+		}
+	}
+	if l := PickLatest(live); l != "" {
+		r.Latest = l
+	}
+	return r
+}
+
+// PickLatest is go's @latest over a list: the highest release, else the
+// highest pre-release, else the highest pseudo-version.
+func PickLatest(versions []string) string {
+	best := ""
+	for _, v := range versions {
+		if latestRank(v) > latestRank(best) || latestRank(v) == latestRank(best) && semver.Compare(v, best) > 0 {
+			best = v
+		}
+	}
+	return best
+}
