@@ -150,4 +150,3 @@ func (l *lookups) finishCatalog(msg catalogDoneMsg) {
 	delete(l.catBusy, msg.source)
 	l.catalog[msg.source] = &msg
 }
-
