@@ -29,9 +29,12 @@ type Options struct {
 	Actions Actions
 	// Now is the clock for ages; tests fix it.
 	Now func() time.Time
-	// NoRescan skips the scan on start (tests and screenshots provide the
-	// store's content themselves).
+	// NoRescan skips the scan on start: tests and screenshots provide the
+	// store's content themselves, and SSH sessions share the server's.
 	NoRescan bool
+	// OnAction, when set, is told about every write action a user starts
+	// ("prune: 12 versions, 1.2GiB"), for session logs.
+	OnAction func(desc string)
 }
 
 // Model is the root of the program.
