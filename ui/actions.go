@@ -1,28 +1,74 @@
 package ui
 
 import (
+	"context"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
 )
 
 // Actions are the operations behind the action keys, supplied by the
 // program's owner so the TUI and the CLI run the same code. A nil field
-// disables its key.
-type Actions struct{}
+// disables its key with a message saying so.
+type Actions struct {
+	// PrunePolicy returns the configured policy for the one-key prune
+	// (the config's [prune], with its projects' pins), and notes to show.
+	// ok is false when nothing is configured; the dialog then proposes
+	// DefaultPrunePolicy.
+	PrunePolicy func(ctx context.Context, root string) (p cache.Policy, notes []string, ok bool, err error)
+	// Lookup asks the remotes which versions of a module they serve, so a
+	// plan never evicts whole what cannot be fetched again.
+	Lookup cache.RemoteLookup
+}
 
-// actionKey handles the action keys. Write actions are refused here in
-// read-only mode even if a key slipped past the keymap.
+// DefaultPrunePolicy is what P does when the config sets no policy: trees
+// unused for 30 days, which loses nothing (go re-extracts from the zip,
+// offline).
+func DefaultPrunePolicy() cache.Policy {
+	return cache.Policy{TTL: 30 * 24 * 60 * 60 * 1e9, Mode: cache.ModeDir}
+}
+
+// actionKey opens the dialog of an action key. Write actions are refused
+// here in read-only mode even if a key slipped past the keymap.
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.keys
 	for _, b := range []key.Binding{k.Prune, k.Evict, k.Push, k.Fetch} {
-		if key.Matches(msg, b) || (!b.Enabled() && matchesDisabled(msg, b)) {
-			if m.opts.ReadOnly {
-				m.setFlash(m.st.WarnText.Render("read-only session: " + b.Help().Desc + " is not allowed"))
-				return nil, true
-			}
+		if (key.Matches(msg, b) || matchesDisabled(msg, b)) && m.opts.ReadOnly {
+			m.setFlash(m.st.WarnText.Render("read-only session: " + b.Help().Desc + " is not allowed"))
+			return nil, true
 		}
 	}
+	switch {
+	case key.Matches(msg, k.Prune):
+		return m.openDialog(newPruneDialog(m, nil)), true
+	case key.Matches(msg, k.Evict):
+		marked, _ := m.local.marked()
+		if len(marked) == 0 {
+			m.setFlash(m.st.WarnText.Render("nothing marked: space marks versions or modules to evict"))
+			return nil, true
+		}
+		var sel []module.Version
+		for _, v := range marked {
+			sel = append(sel, versionKey(v))
+		}
+		return m.openDialog(newPruneDialog(m, sel)), true
+	}
 	return nil, false
+}
+
+func (m *Model) openDialog(d dialog) tea.Cmd {
+	m.dialog = d
+	d.setSize(m.width, m.height)
+	d.setStyles(m.st)
+	return d.start(m)
+}
+
+// closeDialog removes the dialog; its work must be finished or cancelled.
+func (m *Model) closeDialog() {
+	m.dialog = nil
 }
 
 // matchesDisabled is key.Matches for a disabled binding, which

@@ -51,8 +51,7 @@ func overlay(screen, box string, w, h int) string {
 	bw, bh := lipgloss.Width(box), lipgloss.Height(box)
 	x, y := max(0, (w-bw)/2), max(0, (h-bh)/2)
 	canvas := lipgloss.NewCanvas(w, h)
-	canvas.Compose(lipgloss.NewLayer(screen))
-	canvas.Compose(lipgloss.NewLayer(box).X(x).Y(y).Z(1))
+	canvas.Compose(lipgloss.NewCompositor(lipgloss.NewLayer(screen), lipgloss.NewLayer(box).X(x).Y(y).Z(1)))
 	return canvas.Render()
 }
 

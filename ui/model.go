@@ -63,6 +63,10 @@ type Model struct {
 	flash      string
 	flashUntil time.Time
 	lookupFor  string // module path lookups were last started for
+
+	// scene is set while RenderScene plays keys: no timers, and commands
+	// run synchronously.
+	scene bool
 }
 
 // tickMsg drives polling of the store and of running actions.
@@ -111,6 +115,9 @@ func (m *Model) Init() tea.Cmd {
 }
 
 func (m *Model) tick() tea.Cmd {
+	if m.scene {
+		return nil
+	}
 	d := idleTick
 	if m.busy() {
 		d = busyTick
@@ -179,7 +186,7 @@ func (m *Model) selectedModule() (*cache.Module, *cache.Version) {
 // schedules one for the new module after a short rest.
 func (m *Model) selectionChanged() tea.Cmd {
 	mod, _ := m.selectedModule()
-	if mod == nil || mod.Path == m.lookupFor {
+	if mod == nil || mod.Path == m.lookupFor || m.scene {
 		return nil
 	}
 	m.lookupFor = mod.Path

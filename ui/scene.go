@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
@@ -24,6 +25,7 @@ type Scene struct {
 func RenderScene(opts Options, sc Scene) string {
 	opts.NoRescan = true
 	m := New(opts)
+	m.scene = true
 	profile := sc.Profile
 	if profile == 0 {
 		profile = colorprofile.TrueColor
@@ -34,10 +36,30 @@ func RenderScene(opts Options, sc Scene) string {
 	m.applyStyles()
 	m.settle()
 	for _, k := range sc.Keys {
-		m.Update(keyPress(k))
+		_, cmd := m.Update(keyPress(k))
+		m.drain(cmd)
 		m.settle()
 	}
 	return m.View().Content
+}
+
+// drain runs commands synchronously and feeds their messages back, as the
+// program would, so dialogs reach the state the scene shows.
+func (m *Model) drain(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	switch msg := cmd().(type) {
+	case nil:
+	case tea.BatchMsg:
+		for _, c := range msg {
+			m.drain(c)
+		}
+	case spinner.TickMsg:
+	default:
+		_, next := m.Update(msg)
+		m.drain(next)
+	}
 }
 
 // settle answers the lookups the current screen waits for.

@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"fmt"
+
 	"github.com/spf13/cobra"
+
+	"github.com/modcache/modcache/cache"
 
 	"github.com/modcache/modcache/ui"
 )
@@ -26,8 +31,32 @@ func (a *app) uiOptions() (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
+	lookup, err := a.remoteLookup()
+	if err != nil {
+		return ui.Options{}, err
+	}
 	return ui.Options{
 		Store:   ui.NewStore(root, a.scanOptions()),
 		Sources: sources,
+		Actions: ui.Actions{
+			PrunePolicy: a.configuredPolicy,
+			Lookup:      lookup,
+		},
 	}, nil
 }
+
+// configuredPolicy is the TUI's one-key prune: the config's [prune]
+// section, with the pins of its keep-projects.
+func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, []string, bool, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return cache.Policy{}, nil, false, err
+	}
+	pol, err := cache.PolicyFromConfig(cfg.Prune)
+	if err != nil {
+		return cache.Policy{}, nil, false, fmt.Errorf("%s: %v", cfg.Path, err)
+	}
+	notes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
+	return pol, notes, pol.HasGoal(), err
+}
+

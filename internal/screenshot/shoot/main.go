@@ -80,6 +80,9 @@ var scenes = []shot{
 	{"catalog-80x24", "whole remote: what is missing locally", ui.Scene{Width: 80, Height: 24, Dark: true,
 		Keys: []string{"R", "R", "c", "tab", "down"}}},
 	{"help-80x24", "keys", ui.Scene{Width: 80, Height: 24, Dark: true, Keys: []string{"?"}}},
+	{"prune-80x24", "one-key prune: the preview", ui.Scene{Width: 80, Height: 24, Dark: true, Keys: []string{"P"}}},
+	{"evict-80x24", "evicting marked versions, full", ui.Scene{Width: 80, Height: 24, Dark: true,
+		Keys: []string{"/", "a", "c", "m", "e", "enter", "enter", "down", "down", "space", "space", "esc", "d", "tab"}}},
 }
 
 // demo builds the cache and remotes the scenes show.
@@ -120,7 +123,16 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	c.Root = "/home/dev/go/pkg/mod" // what a user would see, not a temp dir
 	store := ui.NewStore(c.Root, cache.ScanOptions{NoIndex: true})
 	store.Set(c)
-	return ui.Options{Store: store, Sources: sources, Now: time.Now}, nil
+	actions := ui.Actions{
+		PrunePolicy: func(context.Context, string) (cache.Policy, []string, bool, error) {
+			return cache.Policy{TTL: 30 * 24 * time.Hour, KeepLatest: 1}, nil, true, nil
+		},
+		Lookup: func(ctx context.Context, path string, _ []string) cache.ModuleAvailability {
+			vs, _, err := client.ListChain(ctx, path)
+			return cache.ModuleAvailability{Versions: vs, Err: err}
+		},
+	}
+	return ui.Options{Store: store, Sources: sources, Actions: actions, Now: time.Now}, nil
 }
 
 var demoRequires = []string{

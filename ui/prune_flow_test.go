@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// ageVersion makes a version look unused for d, as atimes would after a
+// long time without builds.
+func ageVersion(t *testing.T, root, path, version string, d time.Duration) cache.Files {
+	t.Helper()
+	f, err := cache.PathsFor(root, path, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(-d)
+	for _, p := range []string{f.Info, f.Mod, f.ZipHash, f.Zip} {
+		os.Chtimes(p, at, at)
+	}
+	filepath.Walk(f.Tree, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			os.Chtimes(p, at, at)
+		}
+		return nil
+	})
+	return f
+}
+
+func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
+
+// P previews the configured policy and runs it; the cache stays one the
+// go command builds from offline.
+func TestFlowOneKeyPrune(t *testing.T) {
+	opts, fc := realSetup(t)
+	old := ageVersion(t, fc.Root, "example.com/alpha", "v1.0.0", 90*24*time.Hour)
+	opts.Actions.PrunePolicy = func(ctx context.Context, root string) (cache.Policy, []string, bool, error) {
+		return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}, nil, true, nil
+	}
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("P")
+	s := f.waitFor("policy ttl 30d", "frees", "enter prune")
+	if !strings.Contains(s, "example.com/alpha@v1.0.0") {
+		t.Fatalf("preview does not list the old version:\n%s", s)
+	}
+	if !exists(old.Tree) {
+		t.Fatal("preview already removed something")
+	}
+	f.keys("enter")
+	f.waitFor("✓ freed", "1 tree(s)")
+	if exists(old.Tree) || !exists(old.Zip) {
+		t.Errorf("dir prune: tree exists %v, zip exists %v; want tree gone, zip kept", exists(old.Tree), exists(old.Zip))
+	}
+	f.keys("enter")
+	// The list updated without a rescan: alpha v1.0.0 is now zip-only.
+	f.keys("/", "a", "l", "p", "h", "a", "enter", "enter")
+	s = f.waitFor("v1.0.0")
+	if !strings.Contains(leftLine(s, "v1.0.0"), "zip") {
+		t.Errorf("after prune, v1.0.0 should show as zip:\n%s", s)
+	}
+	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
+	fixture.Go(t, fc.Project, fc.Env, "mod", "verify")
+}
+
+// d evicts marked versions; full mode of a version no remote has needs a
+// second confirmation.
+func TestFlowEvictMarked(t *testing.T) {
+	opts, fc := realSetup(t)
+	// gamma v2.0.0 vanishes upstream: the cached copy is irreplaceable.
+	vdir := filepath.Join(fc.Proxy.Dir, "example.com", "gamma", "v2", "@v")
+	for _, ext := range []string{".info", ".mod", ".zip"} {
+		os.Remove(filepath.Join(vdir, "v2.0.0"+ext))
+	}
+	os.WriteFile(filepath.Join(vdir, "list"), []byte("v2.1.0\n"), 0o666)
+	opts.Actions.Lookup = testLookup(opts)
+	for _, v := range []string{"v1.0.0", "v1.1.0"} {
+		ageVersion(t, fc.Root, "example.com/alpha", v, 10*24*time.Hour)
+	}
+	gamma := ageVersion(t, fc.Root, "example.com/gamma/v2", "v2.0.0", 10*24*time.Hour)
+
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("d")
+	f.waitFor("nothing marked: space marks")
+
+	// Mark alpha v1.0.0 and gamma's only version.
+	f.keys("/", "a", "l", "p", "h", "a", "enter", "enter", "G", "space", "esc")
+	f.keys("/", "g", "a", "m", "enter", "space", "esc")
+	f.waitFor("2 marked")
+	f.keys("d")
+	f.waitFor("Evict 2 marked", "mode", "2 tree(s) (dir)")
+	f.keys("tab") // full
+	s := f.waitFor("1 whole version(s) (full)", "include irreplaceable")
+	if !strings.Contains(s, "irreplaceable") {
+		t.Fatalf("gamma should be kept as irreplaceable:\n%s", s)
+	}
+	f.keys("!")
+	f.waitFor("Remove them anyway?")
+	f.keys("y")
+	f.waitFor("2 whole version(s) (full)")
+	f.keys("enter")
+	f.waitFor("✓ freed", "2 whole version(s)")
+	alpha, _ := cache.PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	for _, p := range []string{alpha.Tree, alpha.Zip, alpha.Mod, gamma.Tree, gamma.Zip, gamma.Mod} {
+		if exists(p) {
+			t.Errorf("%s still exists after a full eviction", p)
+		}
+	}
+	if !exists(alpha.Lock) {
+		t.Error("the .lock was removed; go never deletes them and neither may we")
+	}
+	f.keys("enter")
+	f.waitFor("nothing marked")
+	// alpha v1.0.0 comes back from the proxy when needed; the project
+	// itself (alpha v1.2.0, gamma v2.0.0...) needs gamma v2.0.0, which is
+	// gone for good: that is what the second confirmation was about.
+	fixture.Go(t, fc.Project, fc.Env, "mod", "download", "example.com/alpha@v1.0.0")
+}
+
+// testLookup asks the flow's own sources, as the CLI's lookup asks GOPROXY.
+func testLookup(opts Options) cache.RemoteLookup {
+	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
+		var out cache.ModuleAvailability
+		for _, src := range opts.Sources {
+			vs, err := src.Versions(ctx, path)
+			if err == nil {
+				out.Versions = append(out.Versions, vs...)
+			}
+		}
+		return out
+	}
+}
