@@ -22,6 +22,9 @@ type Actions struct {
 	// Lookup asks the remotes which versions of a module they serve, so a
 	// plan never evicts whole what cannot be fetched again.
 	Lookup cache.RemoteLookup
+	// GoEnv is the environment of the go commands the program runs
+	// (repair, fetch); nil means the process's own.
+	GoEnv []string
 }
 
 // DefaultPrunePolicy is what P does when the config sets no policy: trees
@@ -42,6 +45,8 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 	}
 	switch {
+	case key.Matches(msg, k.Verify):
+		return m.openDialog(newVerifyDialog(m)), true
 	case key.Matches(msg, k.Prune):
 		return m.openDialog(newPruneDialog(m, nil)), true
 	case key.Matches(msg, k.Evict):

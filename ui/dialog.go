@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -30,7 +31,15 @@ func box(st *Styles, w, h int, title string, body []string, hint string) string 
 	var lines []string
 	for _, l := range body {
 		if ansi.StringWidth(l) > inner {
-			l = ansi.Truncate(l, inner, "…")
+			// Long lines wrap, indented, so nothing is cut off.
+			wrapped := strings.Split(lipgloss.Wrap(l, inner-2, " /@"), "\n")
+			for i, w := range wrapped {
+				if i > 0 {
+					w = "  " + w
+				}
+				lines = append(lines, w)
+			}
+			continue
 		}
 		lines = append(lines, l)
 	}

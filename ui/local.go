@@ -42,6 +42,9 @@ type localPane struct {
 	sortBy   sortKey
 	expanded map[string]bool
 	marks    map[module.Version]*cache.Version
+	// findings are what the last verify found wrong, by version: the scan
+	// cannot see a flipped byte, but the list should show it.
+	findings map[module.Version]string
 
 	filter    textinput.Model
 	filtering bool // the filter input has focus
@@ -59,7 +62,8 @@ func newLocalPane(st *Styles, keys *KeyMap) *localPane {
 	ti.Prompt = "/ "
 	ti.Placeholder = "filter modules"
 	ti.CharLimit = 200
-	return &localPane{st: st, keys: keys, expanded: map[string]bool{}, marks: map[module.Version]*cache.Version{}, filter: ti}
+	return &localPane{st: st, keys: keys, expanded: map[string]bool{}, marks: map[module.Version]*cache.Version{},
+		findings: map[module.Version]string{}, filter: ti}
 }
 
 func (p *localPane) setSize(w, h int) {
@@ -251,6 +255,26 @@ func (p *localPane) marked() ([]*cache.Version, int64) {
 	return out, n
 }
 
+// setFindings records a verify's findings for the versions it checked,
+// replacing what an earlier verify said about them.
+func (p *localPane) setFindings(checked []*cache.Version, fs []cache.Finding) {
+	for _, v := range checked {
+		delete(p.findings, versionKey(v))
+	}
+	for mv, detail := range findingsFor(fs) {
+		p.findings[mv] = detail
+	}
+}
+
+// stateOf is a version's state as the list shows it: damaged when a
+// verify found something wrong, whatever the scan saw.
+func (p *localPane) stateOf(v *cache.Version) cache.State {
+	if _, bad := p.findings[versionKey(v)]; bad {
+		return cache.Damaged
+	}
+	return v.State
+}
+
 // updateFilter feeds a key to the filter input while it has focus.
 func (p *localPane) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
@@ -381,7 +405,7 @@ func (p *localPane) renderRow(r lrow, c localCols, now time.Time) string {
 		cells += fitRight(fmt.Sprint(len(m.Versions)), 4) + " "
 	}
 	cells += fitRight(units.Age(m.Used(), now), 4) + "  "
-	badge := worstState(m)
+	badge := p.worstState(m)
 	rest := p.width - 2 - 7 - 1 - 4 - 2
 	if c.vers {
 		rest -= 5
@@ -405,14 +429,15 @@ func (p *localPane) renderVersion(v *cache.Version, now time.Time) string {
 	if !p.atimeOK() {
 		used = v.Downloaded
 	}
-	right := st.State(v.State).Render(fit(v.State.String(), 8)) + fitRight(units.Bytes(v.Bytes()), 8) + " " + fitRight(units.Age(used, now), 4)
+	state := p.stateOf(v)
+	right := st.State(state).Render(fit(state.String(), 8)) + fitRight(units.Bytes(v.Bytes()), 8) + " " + fitRight(units.Age(used, now), 4)
 	verW := p.width - 1 - 3 - 8 - 8 - 1 - 4 - 2
 	return mark + "   " + fit(v.Version, verW) + " " + right + " "
 }
 
 // worstState is the state a module's badge shows: the most alarming state
 // among its versions.
-func worstState(m *cache.Module) cache.State {
+func (p *localPane) worstState(m *cache.Module) cache.State {
 	rank := func(s cache.State) int {
 		switch s {
 		case cache.Damaged:
@@ -432,8 +457,8 @@ func worstState(m *cache.Module) cache.State {
 	}
 	worst := cache.Complete
 	for _, v := range m.Versions {
-		if rank(v.State) > rank(worst) {
-			worst = v.State
+		if s := p.stateOf(v); rank(s) > rank(worst) {
+			worst = s
 		}
 	}
 	return worst

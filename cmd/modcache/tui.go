@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -41,6 +42,7 @@ func (a *app) uiOptions() (ui.Options, error) {
 		Actions: ui.Actions{
 			PrunePolicy: a.configuredPolicy,
 			Lookup:      lookup,
+			GoEnv:       append(os.Environ(), "GOMODCACHE="+root),
 		},
 	}, nil
 }

@@ -20,7 +20,8 @@ const WriteOption = "modcache-write"
 // agents, X11, rc files), so a key that carries them is served as is. Any
 // other option restricts the key in a way the server cannot honour
 // (from=, command=, expiry-time=, no-pty...), so such a key is refused
-// rather than given more than its owner meant.
+// rather than given more than its owner meant. "restrict" also forbids a
+// pty unless "pty" follows, as in sshd.
 var harmlessOptions = map[string]bool{
 	"restrict":            true,
 	"pty":                 true,
@@ -66,6 +67,7 @@ func readAuthorizedKeys(path string) (keys map[string]grant, skipped []string, e
 // grantFor reads a key's options; bad is the first one the server cannot
 // honour.
 func grantFor(options []string) (g grant, bad string) {
+	restrict, pty := false, false
 	for _, o := range options {
 		name := strings.ToLower(o)
 		switch {
@@ -74,6 +76,11 @@ func grantFor(options []string) (g grant, bad string) {
 		case !harmlessOptions[name]:
 			return grant{}, o
 		}
+		restrict = restrict || name == "restrict"
+		pty = pty || name == "pty"
+	}
+	if restrict && !pty {
+		return grant{}, "restrict (without pty)"
 	}
 	return g, ""
 }

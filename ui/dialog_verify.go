@@ -1,0 +1,253 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
+)
+
+// verifyDialog hashes the selection in the background, the way
+// `modcache verify` does, lists what is wrong, and offers a repair.
+type verifyDialog struct {
+	st     *Styles
+	width  int
+	height int
+
+	versions []*cache.Version
+	what     string // "3 marked versions", "example.com/alpha"
+	noWrites bool   // read-only session: no repair
+
+	stage    verifyStage
+	verifier *cache.Verifier
+	report   *cache.VerifyReport
+	repair   *cache.RepairResult
+	err      error
+	cancel   context.CancelFunc
+	bar      progress.Model
+	started  time.Time
+
+	mu      sync.Mutex
+	waiting string
+}
+
+type verifyStage int
+
+const (
+	verifyRunning verifyStage = iota
+	verifyReport
+	verifyRepairing
+	verifyRepaired
+)
+
+type verifyDoneMsg struct {
+	rep *cache.VerifyReport
+	err error
+}
+
+type repairDoneMsg struct {
+	res *cache.RepairResult
+	err error
+}
+
+// newVerifyDialog verifies the marked versions, or else what the cursor is
+// on: one version, or every version of a module.
+func newVerifyDialog(m *Model) *verifyDialog {
+	d := &verifyDialog{noWrites: m.opts.ReadOnly, bar: progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))}
+	if marked, _ := m.local.marked(); len(marked) > 0 {
+		d.versions, d.what = marked, fmt.Sprintf("%d marked version(s)", len(marked))
+	} else if r, ok := m.local.selected(); ok {
+		if r.ver != nil {
+			d.versions, d.what = []*cache.Version{r.ver}, r.ver.Path+"@"+r.ver.Version
+		} else {
+			d.versions, d.what = r.mod.Versions, r.mod.Path
+		}
+	}
+	return d
+}
+
+func (d *verifyDialog) setSize(w, h int)     { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
+func (d *verifyDialog) setStyles(st *Styles) { d.st = st; d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted }
+func (d *verifyDialog) busy() bool           { return d.stage == verifyRunning || d.stage == verifyRepairing }
+func (d *verifyDialog) poll(m *Model) tea.Cmd { return nil }
+
+func (d *verifyDialog) start(m *Model) tea.Cmd {
+	if len(d.versions) == 0 {
+		d.stage, d.err = verifyReport, fmt.Errorf("nothing to verify: the cache is empty")
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel, d.started = cancel, time.Now()
+	d.verifier = cache.NewVerifier(m.store.Root(), d.versions, cache.VerifyOptions{})
+	v := d.verifier
+	return func() tea.Msg {
+		rep, err := v.Run(ctx)
+		return verifyDoneMsg{rep, err}
+	}
+}
+
+func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case verifyDoneMsg:
+		d.report, d.err, d.stage = msg.rep, msg.err, verifyReport
+		if msg.rep != nil {
+			m.local.setFindings(d.versions, msg.rep.Findings)
+		}
+	case repairDoneMsg:
+		d.repair, d.err, d.stage = msg.res, msg.err, verifyRepaired
+		// Repair evicts and downloads: only a scan knows the result.
+		m.store.Rescan()
+		m.local.setFindings(d.versions, nil)
+	case tea.KeyPressMsg:
+		k := msg.String()
+		switch d.stage {
+		case verifyRunning, verifyRepairing:
+			if k == "esc" || k == "ctrl+c" {
+				d.cancel()
+			}
+		case verifyReport:
+			// The offer is hidden in read-only sessions; the key is refused too.
+			if k == "r" && d.report != nil && len(d.report.Findings) > 0 && !m.opts.ReadOnly {
+				return d.runRepair(m)
+			}
+			if k == "esc" || k == "enter" || k == "q" {
+				m.closeDialog()
+			}
+		case verifyRepaired:
+			if k == "esc" || k == "enter" || k == "q" {
+				m.closeDialog()
+			}
+		}
+	}
+	return nil
+}
+
+// runRepair evicts and re-fetches only what was found damaged.
+func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
+	d.stage = verifyRepairing
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	root, findings := m.store.Root(), d.report.Findings
+	env := m.opts.Actions.GoEnv
+	if env == nil {
+		env = os.Environ()
+	}
+	what := fmt.Sprintf("repair %d damaged version(s)", len(d.report.Damaged()))
+	if m.opts.OnAction != nil {
+		m.opts.OnAction(what)
+	}
+	return func() tea.Msg {
+		release, err := m.store.AcquireWrite(ctx, what, func(holder string) {
+			d.mu.Lock()
+			d.waiting = holder
+			d.mu.Unlock()
+		})
+		if err != nil {
+			return repairDoneMsg{err: err}
+		}
+		defer release()
+		d.mu.Lock()
+		d.waiting = ""
+		d.mu.Unlock()
+		res, err := cache.Repair(ctx, root, findings, env)
+		return repairDoneMsg{res, err}
+	}
+}
+
+func (d *verifyDialog) view() string {
+	st := d.st
+	title := "Verify " + d.what
+	switch d.stage {
+	case verifyRunning:
+		p := d.verifier.Progress()
+		return box(st, d.width, d.height, title, []string{
+			d.bar.ViewAs(float64(p.Versions) / float64(max(1, p.Total))),
+			fmt.Sprintf("%d/%d versions · %d files · %s hashed", p.Versions, p.Total, p.Files, units.Bytes(p.Bytes)),
+			st.Dim.Render(p.Current),
+		}, keyHint(st, "esc", "stop"))
+	case verifyRepairing:
+		d.mu.Lock()
+		waiting := d.waiting
+		d.mu.Unlock()
+		line := st.Dim.Render("evicting damaged versions and downloading them again with go mod download…")
+		if waiting != "" {
+			line = st.WarnText.Render("waiting: another write action is running (" + waiting + ")")
+		}
+		return box(st, d.width, d.height, "Repair", []string{line}, keyHint(st, "esc", "stop"))
+	case verifyRepaired:
+		return d.repairedView()
+	}
+	if d.err != nil {
+		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "esc", "close"))
+	}
+	r := d.report
+	took := time.Since(d.started).Round(100 * time.Millisecond)
+	if len(r.Findings) == 0 {
+		return box(st, d.width, d.height, title, []string{
+			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%d version(s), %d files, %s hashed in %s", r.Versions, r.Files, units.Bytes(r.Bytes), took),
+		}, keyHint(st, "enter", "close"))
+	}
+	body := []string{st.DangerText.Render(fmt.Sprintf("✗ %d finding(s) in %d version(s)", len(r.Findings), len(r.Damaged())))}
+	if r.Serious() {
+		body = append(body, st.DangerText.Render("some disagree with their own hashes or a go.sum: tampering or disk corruption"))
+	}
+	body = append(body, "")
+	for _, f := range r.Findings {
+		mark := st.WarnText.Render("• ")
+		if f.Serious {
+			mark = st.DangerText.Render("! ")
+		}
+		body = append(body, mark+f.Path+"@"+f.Version+": "+f.Detail)
+	}
+	hints := []string{"esc", "close"}
+	if !d.noWrites {
+		hints = append([]string{"r", "repair (evict, then download again)"}, hints...)
+	}
+	return box(st, d.width, d.height, title, body, keyHint(st, hints...))
+}
+
+func (d *verifyDialog) repairedView() string {
+	st := d.st
+	if d.err != nil && d.repair == nil {
+		return box(st, d.width, d.height, "Repair", []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "enter", "close"))
+	}
+	var body []string
+	for _, r := range d.repair.Repaired {
+		state := st.OKText.Render("✓ fetched again")
+		if !r.Fetched {
+			state = st.WarnText.Render("evicted, not fetched: " + r.Note)
+		} else if r.Mode == cache.ModeDir {
+			state = st.OKText.Render("✓ tree dropped; go re-extracts it from the verified zip")
+		}
+		body = append(body, fmt.Sprintf("%s@%s  %s", r.Path, r.Version, state))
+	}
+	for _, s := range d.repair.Skipped {
+		body = append(body, st.WarnText.Render("skipped ")+s.Item+": "+s.Reason)
+	}
+	for _, err := range d.repair.Errors {
+		body = append(body, st.DangerText.Render("✗ ")+err.Error())
+	}
+	if len(body) == 0 {
+		body = append(body, st.OKText.Render("✓ lists rewritten"))
+	}
+	return box(st, d.width, d.height, "Repair", body, keyHint(st, "enter", "close"))
+}
+
+// findingsFor indexes verify findings by version for the list's badges.
+func findingsFor(fs []cache.Finding) map[module.Version]string {
+	out := map[module.Version]string{}
+	for _, f := range fs {
+		if f.Version != "" {
+			out[moduleVersion(f.Path, f.Version)] = f.Detail
+		}
+	}
+	return out
+}

@@ -1,0 +1,42 @@
+package ui
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// v verifies the selection in the background; a flipped byte shows as a
+// finding and a damaged badge, and repair brings the version back.
+func TestFlowVerifyAndRepair(t *testing.T) {
+	opts, fc := realSetup(t)
+	opts.Actions.GoEnv = fc.Env
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("/", "g", "a", "m", "enter", "v")
+	f.waitFor("Verify example.com/gamma/v2", "✓ sound")
+	f.keys("enter")
+
+	// Flip a byte in an extracted file, as a bad disk would.
+	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	file := p.Tree + "/gamma.go"
+	os.Chmod(p.Tree, 0o755)
+	os.Chmod(file, 0o644)
+	data, _ := os.ReadFile(file)
+	data[0] ^= 0x20
+	os.WriteFile(file, data, 0o444)
+
+	f.keys("v")
+	s := f.waitFor("finding(s)", "r repair")
+	if !strings.Contains(s, "example.com/gamma/v2@v2.0.0") {
+		t.Fatalf("finding does not name the version:\n%s", s)
+	}
+	f.keys("r")
+	f.waitFor("Repair", "tree dropped", "verified zip")
+	f.keys("enter")
+	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
+	fixture.Go(t, fc.Project, fc.Env, "mod", "verify")
+}
