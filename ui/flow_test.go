@@ -256,3 +256,26 @@ func TestFlowQuit(t *testing.T) {
 	f.keys("q")
 	f.tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 }
+
+func TestFlowResize(t *testing.T) {
+	opts, _ := realSetup(t)
+	f := startFlow(t, opts, 80, 24)
+	s := f.waitFor("5 modules")
+	if strings.Contains(s, "VERS") {
+		t.Fatalf("80 columns should leave out the version count:\n%s", s)
+	}
+	f.tm.Send(tea.WindowSizeMsg{Width: 130, Height: 40})
+	s = f.waitFor("VERS")
+	lines := strings.Split(s, "\n")
+	if len(lines) != 40 || width(lines[0]) != 130 {
+		t.Errorf("after resize the screen is %d lines of %d cells, want 40×130", len(lines), width(lines[0]))
+	}
+	// Narrower than two panes: only the focused pane shows; tab switches.
+	f.tm.Send(tea.WindowSizeMsg{Width: 60, Height: 20})
+	s = f.waitFor("LOCAL")
+	if strings.Contains(s, "REMOTE") {
+		t.Errorf("at 60 columns only one pane should show:\n%s", s)
+	}
+	f.keys("tab")
+	f.waitFor("REMOTE")
+}

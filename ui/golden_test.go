@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"regexp"
+	"strings"
 	"testing"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/golden"
 )
 
@@ -40,6 +43,39 @@ func TestGoldenViews(t *testing.T) {
 			out := m.View().Content
 			if w, h := width(firstLine(out)), height(out); w != tc.w || h != tc.h {
 				t.Errorf("view is %d×%d, want %d×%d", w, h, tc.w, tc.h)
+			}
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+// With NO_COLOR (the Ascii profile) no colour is emitted at all, and on 16
+// colours only the basic palette is; the cursor row still shows, by
+// reverse video.
+func TestGoldenProfiles(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		profile colorprofile.Profile
+	}{{"nocolor", colorprofile.Ascii}, {"ansi16", colorprofile.ANSI}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := newSampleModelProfile(t, 80, 24, true, tc.profile)
+			press(m, "/", "a", "l", "p", "h", "a", "enter", "enter", "down", "space")
+			settleLookups(m)
+			out := m.View().Content
+			colour := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]`)
+			rich := regexp.MustCompile(`\x1b\[[0-9;]*[34]8;[25];`)
+			switch tc.profile {
+			case colorprofile.Ascii:
+				if loc := colour.FindStringIndex(out); loc != nil {
+					t.Errorf("colour escape %q with NO_COLOR", out[loc[0]:loc[1]])
+				}
+			case colorprofile.ANSI:
+				if loc := rich.FindStringIndex(out); loc != nil {
+					t.Errorf("256/true colour escape %q on a 16-colour terminal", out[loc[0]:loc[1]])
+				}
+			}
+			if !strings.Contains(out, "\x1b[7m") {
+				t.Error("cursor row not in reverse video")
 			}
 			golden.RequireEqual(t, out)
 		})

@@ -67,6 +67,9 @@ type Model struct {
 	// scene is set while RenderScene plays keys: no timers, and commands
 	// run synchronously.
 	scene bool
+	// spinning is set while the spinner's tick loop runs. It runs only
+	// while something is in progress, so an idle screen sends nothing.
+	spinning bool
 }
 
 // tickMsg drives polling of the store and of running actions.
@@ -111,7 +114,7 @@ func (m *Model) Init() tea.Cmd {
 	if !m.opts.NoRescan {
 		m.store.Rescan()
 	}
-	return tea.Batch(tea.RequestBackgroundColor, m.tick(), m.spin.Tick, m.selectionChanged())
+	return tea.Batch(tea.RequestBackgroundColor, m.tick(), m.selectionChanged(), m.kickSpin())
 }
 
 func (m *Model) tick() tea.Cmd {
@@ -143,9 +146,9 @@ func (m *Model) refresh() {
 func (m *Model) applyStyles() {
 	m.st = NewStyles(m.dark, m.profile)
 	m.local.st, m.remote.st = m.st, m.st
+	m.local.filter.SetStyles(m.st.Input())
 	m.help.Styles = m.st.Help
 	m.spin.Style = m.st.AccentText
-	m.remote.spin.Style = m.st.AccentText
 	if m.dialog != nil {
 		m.dialog.setStyles(m.st)
 	}
@@ -199,49 +202,71 @@ func (m *Model) selectionChanged() tea.Cmd {
 // Update routes messages: size to everyone, keys to the dialog if one is
 // open, else to the focused pane.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	return m, tea.Batch(cmd, m.kickSpin())
+}
+
+// working reports whether anything the spinner stands for is running.
+func (m *Model) working() bool {
+	return m.busy() || len(m.lk.pending) > 0 || len(m.lk.catBusy) > 0
+}
+
+// kickSpin starts the spinner's tick loop when work begins.
+func (m *Model) kickSpin() tea.Cmd {
+	if m.spinning || m.scene || !m.working() {
+		return nil
+	}
+	m.spinning = true
+	return m.spin.Tick
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return nil
 	case tea.BackgroundColorMsg:
 		m.dark = msg.IsDark()
 		m.applyStyles()
-		return m, nil
+		return nil
 	case tea.ColorProfileMsg:
 		m.profile = msg.Profile
 		m.applyStyles()
-		return m, nil
+		return nil
 	case tickMsg:
 		m.refresh()
 		var cmd tea.Cmd
 		if m.dialog != nil {
 			cmd = m.dialog.poll(m)
 		}
-		return m, tea.Batch(m.tick(), cmd, m.selectionChanged())
+		return tea.Batch(m.tick(), cmd, m.selectionChanged())
 	case spinner.TickMsg:
-		var c1, c2 tea.Cmd
-		m.spin, c1 = m.spin.Update(msg)
-		m.remote.spin, c2 = m.remote.spin.Update(msg)
-		return m, tea.Batch(c1, c2)
+		if !m.working() {
+			m.spinning = false // the loop ends here until kickSpin
+			return nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		return cmd
 	case lookupDueMsg:
 		if mod, _ := m.selectedModule(); mod != nil && mod.Path == msg.path {
-			return m, m.lk.start(msg.path)
+			return m.lk.start(msg.path)
 		}
-		return m, nil
+		return nil
 	case lookupDoneMsg:
 		m.lk.finish(msg)
-		return m, nil
+		return nil
 	case catalogDoneMsg:
 		m.lk.finishCatalog(msg)
-		return m, nil
+		return nil
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	}
 	if m.dialog != nil {
-		return m, m.dialog.update(m, msg)
+		return m.dialog.update(m, msg)
 	}
-	return m, nil
+	return nil
 }
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -430,12 +455,12 @@ func (m *Model) panesView() string {
 	now := m.opts.Now()
 	if m.width < 64 {
 		if m.focus == 1 {
-			return m.remote.View(true, mod, sel, m.state.Cache)
+			return m.remote.View(true, mod, sel, m.state.Cache, m.spin.View())
 		}
 		return m.local.View(true, now)
 	}
 	left := m.local.View(m.focus == 0, now)
-	right := m.remote.View(m.focus == 1, mod, sel, m.state.Cache)
+	right := m.remote.View(m.focus == 1, mod, sel, m.state.Cache, m.spin.View())
 	return joinColumns(left, right, m.st.Rule.Render("│"))
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"charm.land/bubbles/v2/spinner"
 	"charm.land/lipgloss/v2"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
@@ -26,12 +25,11 @@ type remotePane struct {
 	marks   map[module.Version]bool // remote-only versions to fetch
 	width   int
 	height  int
-	spin    spinner.Model
+	spin    string // the program's spinner frame, for this render
 }
 
 func newRemotePane(st *Styles, lk *lookups) *remotePane {
-	return &remotePane{st: st, lk: lk, marks: map[module.Version]bool{},
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	return &remotePane{st: st, lk: lk, marks: map[module.Version]bool{}}
 }
 
 // rrow is one version line: where it lives and what that means.
@@ -92,8 +90,9 @@ func (p *remotePane) moduleRows(m *cache.Module, info *proxy.Report, irreplaceab
 
 // View draws the pane for module m (nil when nothing is selected).
 // selVersion is the version selected on the left, highlighted here.
-func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *cache.Cache) string {
+func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *cache.Cache, spin string) string {
 	st := p.st
+	p.spin = spin
 	w := p.width
 	lines := make([]string, 0, p.height)
 	titleStyle := st.PaneTitle
@@ -127,7 +126,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		lines = append(lines, wrapLines(st.Dim, src.Unavailable(), w, 3)...)
 		return p.pad(lines)
 	case info == nil:
-		lines = append(lines, fit(p.spin.View()+st.Dim.Render(" asking "+src.Name()+"…"), w))
+		lines = append(lines, fit(p.spin+st.Dim.Render(" asking "+src.Name()+"…"), w))
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	case info.Private:
 		lines = append(lines, wrapLines(st.WarnText, "private (GOPRIVATE/GONOPROXY): go fetches it from version control; no proxy is asked, so local versions may be irreplaceable", w, 3)...)
@@ -143,7 +142,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		latest = st.Dim.Render("no versions listed")
 	}
 	if p.lk.busy(m.Path) {
-		latest += " " + p.spin.View()
+		latest += " " + p.spin
 	}
 	lines = append(lines, fit(latest, w))
 	if info.Deprecated != "" {
@@ -237,7 +236,7 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 	st := p.st
 	cat := p.lk.catalog[p.current]
 	if cat == nil {
-		return []string{fit(p.spin.View()+st.Dim.Render(" listing everything…"), p.width)}
+		return []string{fit(p.spin+st.Dim.Render(" listing everything…"), p.width)}
 	}
 	if cat.err != "" {
 		return wrapLines(st.DangerText, cat.err, p.width, 4)

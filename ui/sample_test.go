@@ -151,12 +151,16 @@ func sampleSources() []proxy.Source {
 // newSampleModel is a model over sampleCache at w×h with every remote
 // lookup already answered, so the view is fully deterministic.
 func newSampleModel(t *testing.T, w, h int, dark bool) *Model {
+	return newSampleModelProfile(t, w, h, dark, colorprofile.TrueColor)
+}
+
+func newSampleModelProfile(t *testing.T, w, h int, dark bool, profile colorprofile.Profile) *Model {
 	t.Helper()
 	store := NewStore("/home/dev/go/pkg/mod", cache.ScanOptions{NoIndex: true})
 	store.Set(sampleCache())
 	m := New(Options{Store: store, Sources: sampleSources(), Now: func() time.Time { return testNow }, NoRescan: true})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
-	m.Update(tea.ColorProfileMsg{Profile: colorprofile.TrueColor})
+	m.Update(tea.ColorProfileMsg{Profile: profile})
 	bg := color.Color(color.RGBA{0x1a, 0x1b, 0x26, 0xff})
 	if !dark {
 		bg = color.RGBA{0xfa, 0xfa, 0xfa, 0xff}

@@ -4,6 +4,7 @@ import (
 	"image/color"
 
 	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
 
@@ -129,4 +130,16 @@ func (s *Styles) State(st cache.State) lipgloss.Style {
 		return s.DangerText
 	}
 	return s.Dim
+}
+
+// Input styles the filter's text input like the rest of the screen.
+func (s *Styles) Input() textinput.Styles {
+	is := textinput.DefaultStyles(s.Dark)
+	is.Focused.Prompt, is.Blurred.Prompt = s.AccentText, s.Dim
+	is.Focused.Text, is.Blurred.Text = s.Text, s.Text
+	is.Focused.Placeholder, is.Blurred.Placeholder = s.Dim, s.Dim
+	if s.Accent != nil {
+		is.Cursor.Color = s.Accent
+	}
+	return is
 }

@@ -1,6 +1,9 @@
 package sshserver
 
 import (
+	"bytes"
+	"io"
+
 	"golang.org/x/crypto/ssh"
 )
 
@@ -109,4 +112,21 @@ func clampSize(cols, rows uint32) (int, int) {
 		h = 24
 	}
 	return w, h
+}
+
+// onlcr does what a pty's ONLCR setting would: each newline becomes CR LF.
+// The program sees no tty on the server side, so bubbletea's renderer
+// assumes a newline also returns to column 0, as it does on a pty in
+// cooked output mode. The client's terminal is in raw mode, where it does
+// not, and the screen would shear to the right line by line.
+type onlcr struct{ w io.Writer }
+
+func (o onlcr) Write(p []byte) (int, error) {
+	if bytes.IndexByte(p, '\n') < 0 {
+		return o.w.Write(p)
+	}
+	if _, err := o.w.Write(bytes.ReplaceAll(p, []byte("\n"), []byte("\r\n"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

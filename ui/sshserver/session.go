@@ -143,7 +143,7 @@ func (ss *session) startShell() {
 	env := ss.term.environ()
 	p := tea.NewProgram(ui.New(opts),
 		tea.WithInput(&input{r: ss.ch, s: ss}),
-		tea.WithOutput(ss.ch),
+		tea.WithOutput(onlcr{ss.ch}),
 		tea.WithEnvironment(env),
 		tea.WithWindowSize(ss.term.width, ss.term.height),
 		// The client's terminal decides the colours, not the server's.
