@@ -21,6 +21,9 @@ type Cache struct {
 	Disk      DiskSpace
 	// Reused counts versions whose tree sizes came from the persisted index.
 	Reused int
+	// Partial is set on snapshots taken while a scan runs: sizes are still
+	// growing, and a version's state may change once all its files are seen.
+	Partial bool
 }
 
 // Usage splits the disk usage of the whole root. Total equals what

@@ -406,6 +406,9 @@ func (p *localPane) renderRow(r lrow, c localCols, now time.Time) string {
 	}
 	cells += fitRight(units.Age(m.Used(), now), 4) + "  "
 	badge := p.worstState(m)
+	if p.c.Partial {
+		badge = cache.Complete // states settle only when the scan has seen every file
+	}
 	rest := p.width - 2 - 7 - 1 - 4 - 2
 	if c.vers {
 		rest -= 5
@@ -430,7 +433,11 @@ func (p *localPane) renderVersion(v *cache.Version, now time.Time) string {
 		used = v.Downloaded
 	}
 	state := p.stateOf(v)
-	right := st.State(state).Render(fit(state.String(), 8)) + fitRight(units.Bytes(v.Bytes()), 8) + " " + fitRight(units.Age(used, now), 4)
+	word := st.State(state).Render(fit(state.String(), 8))
+	if p.c.Partial {
+		word = st.Dim.Render(fit("…", 8))
+	}
+	right := word + fitRight(units.Bytes(v.Bytes()), 8) + " " + fitRight(units.Age(used, now), 4)
 	verW := p.width - 1 - 3 - 8 - 8 - 1 - 4 - 2
 	return mark + "   " + fit(v.Version, verW) + " " + right + " "
 }

@@ -113,6 +113,7 @@ func New(opts Options) *Model {
 func (m *Model) Init() tea.Cmd {
 	if !m.opts.NoRescan {
 		m.store.Rescan()
+		m.refresh()
 	}
 	return tea.Batch(tea.RequestBackgroundColor, m.tick(), m.selectionChanged(), m.kickSpin())
 }

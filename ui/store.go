@@ -66,6 +66,7 @@ func (s *Store) State() StoreState {
 		st.Progress = s.scanner.Progress()
 		if (s.cur == nil || !s.stale) && time.Since(s.partial) > 300*time.Millisecond {
 			s.cur = s.scanner.Snapshot()
+			s.cur.Partial = true
 			s.gen++
 			s.partial = time.Now()
 			st.Gen = s.gen

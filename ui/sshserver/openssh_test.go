@@ -82,7 +82,6 @@ func TestServeOpenSSHInTmux(t *testing.T) {
 		}
 	}
 	screen := capture("modcache", "LOCAL", "5 modules", "example.com/alpha", "q quit")
-	t.Log("\n" + screen)
 	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
 	if len(lines) != 24 || !strings.HasPrefix(lines[0], "modcache") || !strings.Contains(lines[23], "q quit") {
 		t.Errorf("the TUI does not fill the 80×24 pane from the top row:\n%s", screen)
