@@ -134,7 +134,6 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		d.result, d.err = msg.res, msg.err
 		d.stage = stageDone
 		if msg.res != nil {
-			m.store.Update(func(c *cache.Cache) { c.Apply(msg.res) })
 			m.refresh()
 			for _, a := range msg.res.Done {
 				delete(m.local.marks, moduleVersion(a.Path, a.Version))
@@ -239,6 +238,11 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 		d.waiting = ""
 		d.mu.Unlock()
 		res, err := pruner.Run(ctx)
+		// Update the shared store here, not in the dialog: if this session
+		// ends mid-prune the others must still see the result.
+		if res != nil {
+			m.store.Update(func(c *cache.Cache) { c.Apply(res) })
+		}
 		return pruneDoneMsg{res: res, err: err}
 	}
 }

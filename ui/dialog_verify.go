@@ -103,8 +103,6 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	case repairDoneMsg:
 		d.repair, d.err, d.stage = msg.res, msg.err, verifyRepaired
-		// Repair evicts and downloads: only a scan knows the result.
-		m.store.Rescan()
 		m.local.setFindings(d.versions, nil)
 	case tea.KeyPressMsg:
 		k := msg.String()
@@ -158,6 +156,9 @@ func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 		d.waiting = ""
 		d.mu.Unlock()
 		res, err := cache.Repair(ctx, root, findings, env)
+		// Repair evicts and downloads: only a scan knows the result. Start
+		// it here so other sessions see it even if this one has ended.
+		m.store.Rescan()
 		return repairDoneMsg{res, err}
 	}
 }

@@ -288,7 +288,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Quit):
-		m.store.Close()
+		// The store outlives the program: over SSH other sessions share it.
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		m.showHelp = true

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/modcache/modcache/ui/sshserver/sshtest"
 )
 
 // authorized_keys lines grant writes only with modcache-write; options
@@ -13,18 +15,18 @@ import (
 func TestServeAuthorizedKeysOptions(t *testing.T) {
 	var ks [8]ssh.Signer
 	for i := range ks {
-		ks[i] = newKey(t)
+		ks[i] = sshtest.NewKey(t)
 	}
 	file := "# team keys\n\n" +
-		authorizedLine(ks[0], "") +
-		authorizedLine(ks[1], WriteOption) +
-		authorizedLine(ks[2], `no-agent-forwarding,MODCACHE-WRITE,no-port-forwarding`) +
-		authorizedLine(ks[3], "restrict,pty") +
-		authorizedLine(ks[4], `from="10.0.0.0/8"`) +
-		authorizedLine(ks[5], `command="/bin/date"`) +
-		authorizedLine(ks[6], "restrict") +
+		sshtest.AuthorizedLine(ks[0], "") +
+		sshtest.AuthorizedLine(ks[1], WriteOption) +
+		sshtest.AuthorizedLine(ks[2], `no-agent-forwarding,MODCACHE-WRITE,no-port-forwarding`) +
+		sshtest.AuthorizedLine(ks[3], "restrict,pty") +
+		sshtest.AuthorizedLine(ks[4], `from="10.0.0.0/8"`) +
+		sshtest.AuthorizedLine(ks[5], `command="/bin/date"`) +
+		sshtest.AuthorizedLine(ks[6], "restrict") +
 		"not a key line\n" +
-		authorizedLine(ks[7], "no-pty")
+		sshtest.AuthorizedLine(ks[7], "no-pty")
 	path := filepath.Join(t.TempDir(), "authorized_keys")
 	writeFile(t, path, file)
 	keys, skipped, err := readAuthorizedKeys(path)

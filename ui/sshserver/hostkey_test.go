@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/modcache/modcache/ui"
+
+	"github.com/modcache/modcache/ui/sshserver/sshtest"
 )
 
 // With no host key given, the first start generates an ed25519 key in the
@@ -17,7 +19,7 @@ func TestServeHostKey(t *testing.T) {
 	config := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", config)
 	keys := filepath.Join(t.TempDir(), "authorized_keys")
-	writeFile(t, keys, authorizedLine(newKey(t), ""))
+	writeFile(t, keys, sshtest.AuthorizedLine(sshtest.NewKey(t), ""))
 	cfg := Config{AuthorizedKeys: keys, NewOptions: func(bool) ui.Options { return ui.Options{} }}
 
 	first, err := New(cfg)

@@ -183,8 +183,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 }
 
-// track runs add under the lock unless the server is closed. Every
-// WaitGroup.Add happens here, so none can race with Close's Wait.
+// track runs add under the lock unless the server is closed. WaitGroup
+// Adds happen only this way (and in addSession, likewise), so none can
+// race with Close's Waits.
 func (s *Server) track(add func()) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()

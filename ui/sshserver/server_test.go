@@ -16,6 +16,8 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 	"github.com/modcache/modcache/ui"
+
+	"github.com/modcache/modcache/ui/sshserver/sshtest"
 )
 
 // fixtureRoot is one go-built module cache that every test here reads;
@@ -34,22 +36,22 @@ func TestMain(m *testing.M) {
 // window-change redraws it for the new size.
 func TestServeScreenAndResize(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), nil)
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
 	tm := ts.openTerm(t, alice, 80, 24)
 
-	s := tm.waitFor(0, "modcache", "LOCAL", "5 modules", "example.com/alpha", "example.com/gamma/v2")
+	s := tm.WaitFor(0, "modcache", "LOCAL", "5 modules", "example.com/alpha", "example.com/gamma/v2")
 	// At 80 columns the left pane is too narrow for the version count.
 	if strings.Contains(s, "VERS") {
 		t.Errorf("VERS column at 80 columns:\n%s", s)
 	}
-	mark := tm.resize(120, 40)
-	s = tm.waitFor(mark, "VERS", "example.com/alpha")
+	mark := tm.Resize(120, 40)
+	s = tm.WaitFor(mark, "VERS", "example.com/alpha")
 	if !strings.Contains(s, "LOCAL") {
 		t.Errorf("no full redraw after the window change:\n%s", s)
 	}
-	tm.keys("q")
-	if st := tm.exit(); st != 0 {
+	tm.Keys("q")
+	if st := tm.Exit(); st != 0 {
 		t.Errorf("q: exit status %d, want 0", st)
 	}
 }
@@ -58,21 +60,21 @@ func TestServeScreenAndResize(t *testing.T) {
 // env requests), not the server's.
 func TestServeClientColourProfile(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), nil)
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
 
 	t.Setenv("NO_COLOR", "1") // the server's environment must not count
 	colour := ts.openTerm(t, alice, 80, 24, "COLORTERM=truecolor")
-	colour.waitFor(0, "example.com/alpha")
-	if out := colour.out.String(); !strings.Contains(out, "38;2;") {
+	colour.WaitFor(0, "example.com/alpha")
+	if out := colour.Out.String(); !strings.Contains(out, "38;2;") {
 		t.Errorf("COLORTERM=truecolor client got no 24-bit colour:\n%q", out)
 	}
 
 	t.Setenv("NO_COLOR", "")
 	t.Setenv("COLORTERM", "truecolor")
 	plain := ts.openTerm(t, alice, 80, 24, "NO_COLOR=1")
-	plain.waitFor(0, "example.com/alpha")
-	if out := plain.out.String(); strings.Contains(out, "38;2;") || strings.Contains(out, "38;5;") {
+	plain.WaitFor(0, "example.com/alpha")
+	if out := plain.Out.String(); strings.Contains(out, "38;2;") || strings.Contains(out, "38;5;") {
 		t.Errorf("NO_COLOR=1 client got colours:\n%q", out)
 	}
 }
@@ -83,8 +85,8 @@ func TestServeClientColourProfile(t *testing.T) {
 // them. NewOptions learns which, but cannot grant writes by mistake.
 func TestServeReadOnlyUnlessWriteKey(t *testing.T) {
 	store := scannedStore(t)
-	reader, writer := newKey(t), newKey(t)
-	authorized := authorizedLine(reader, "") + authorizedLine(writer, "restrict,pty,"+WriteOption)
+	reader, writer := sshtest.NewKey(t), sshtest.NewKey(t)
+	authorized := sshtest.AuthorizedLine(reader, "") + sshtest.AuthorizedLine(writer, "restrict,pty,"+WriteOption)
 	var mu sync.Mutex
 	var asked []bool
 	newOptions := func(write bool) ui.Options {
@@ -96,21 +98,20 @@ func TestServeReadOnlyUnlessWriteKey(t *testing.T) {
 	ts := startServer(t, store, authorized, func(c *Config) { c.NewOptions = newOptions })
 
 	ro := ts.openTerm(t, reader, 100, 30)
-	s := ro.waitFor(0, "example.com/alpha", "q quit")
+	s := ro.WaitFor(0, "example.com/alpha", "q quit")
 	if strings.Contains(s, "prune") {
 		t.Errorf("read-only help offers prune:\n%s", s)
 	}
-	mark := ro.out.len()
-	ro.keys("P")
-	ro.waitFor(mark, "read-only session: prune is not allowed")
+	ro.Keys("P")
+	ro.Screen("read-only session: prune is not allowed")
 
 	rw := ts.openTerm(t, writer, 100, 30)
-	rw.waitFor(0, "example.com/alpha", "P prune")
+	rw.WaitFor(0, "example.com/alpha", "P prune")
 
-	all := startServer(t, store, authorizedLine(reader, ""), func(c *Config) {
+	all := startServer(t, store, sshtest.AuthorizedLine(reader, ""), func(c *Config) {
 		c.NewOptions, c.AllowWrite = newOptions, true
 	})
-	all.openTerm(t, reader, 100, 30).waitFor(0, "example.com/alpha", "P prune")
+	all.openTerm(t, reader, 100, 30).WaitFor(0, "example.com/alpha", "P prune")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -123,8 +124,8 @@ func TestServeReadOnlyUnlessWriteKey(t *testing.T) {
 // authorized_keys while the server runs.
 func TestServeUnknownKeyRejected(t *testing.T) {
 	store := scannedStore(t)
-	alice, mallory := newKey(t), newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), nil)
+	alice, mallory := sshtest.NewKey(t), sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
 
 	if c, err := ts.dial(mallory); err == nil {
 		c.Close()
@@ -138,7 +139,7 @@ func TestServeUnknownKeyRejected(t *testing.T) {
 	}
 	c.Close()
 
-	writeFile(t, ts.keys, authorizedLine(mallory, ""))
+	writeFile(t, ts.keys, sshtest.AuthorizedLine(mallory, ""))
 	if c, err := ts.dial(alice); err == nil {
 		c.Close()
 		t.Error("a key removed from authorized_keys still logs in")
@@ -149,8 +150,8 @@ func TestServeUnknownKeyRejected(t *testing.T) {
 // subsystem requests are refused.
 func TestServeNoPty(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), nil)
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
 	client, err := ts.dial(alice)
 	if err != nil {
 		t.Fatal(err)
@@ -194,22 +195,21 @@ func TestServeNoPty(t *testing.T) {
 // is logged as one line: key fingerprint, address, duration, actions.
 func TestServeCtrlCEndsOnlyThatSession(t *testing.T) {
 	store := scannedStore(t)
-	alice, bob := newKey(t), newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, "")+authorizedLine(bob, WriteOption), nil)
+	alice, bob := sshtest.NewKey(t), sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, "")+sshtest.AuthorizedLine(bob, WriteOption), nil)
 	a := ts.openTerm(t, alice, 80, 24)
 	b := ts.openTerm(t, bob, 80, 24)
-	a.waitFor(0, "example.com/alpha")
-	b.waitFor(0, "example.com/alpha")
+	a.WaitFor(0, "example.com/alpha")
+	b.WaitFor(0, "example.com/alpha")
 
-	a.keys("\x03")
-	if st := a.exit(); st != 0 {
+	a.Keys("\x03")
+	if st := a.Exit(); st != 0 {
 		t.Errorf("ctrl+c: exit status %d, want 0", st)
 	}
 	// b still runs: it redraws on request and takes keys.
-	b.screen("LOCAL", "example.com/alpha")
-	mark := b.out.len()
-	b.keys("?")
-	b.waitFor(mark, "Keys", "any key closes this")
+	b.Screen("LOCAL", "example.com/alpha")
+	b.Keys("?")
+	b.Screen("Keys", "any key closes this")
 
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(ts.log.String(), "msg=session") && time.Now().Before(deadline) {
@@ -234,12 +234,12 @@ func TestServeCtrlCEndsOnlyThatSession(t *testing.T) {
 // reason, and Serve returns nil.
 func TestServeShutdownEndsSessions(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), nil)
-	var terms []*term
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
+	var terms []*sshtest.Term
 	for range 3 {
 		tm := ts.openTerm(t, alice, 80, 24)
-		tm.waitFor(0, "example.com/alpha")
+		tm.WaitFor(0, "example.com/alpha")
 		terms = append(terms, tm)
 	}
 	// A logged-in connection with no session must not hold shutdown up.
@@ -253,14 +253,14 @@ func TestServeShutdownEndsSessions(t *testing.T) {
 	closed := make(chan struct{})
 	go func() { ts.Close(); close(closed) }()
 	for i, tm := range terms {
-		if st := tm.exit(); st != 1 {
+		if st := tm.Exit(); st != 1 {
 			t.Errorf("session %d: exit status %d, want 1", i, st)
 		}
-		if !strings.Contains(tm.errb.String(), "the server is shutting down") {
-			t.Errorf("session %d: stderr %q", i, tm.errb.String())
+		if !strings.Contains(tm.Stderr.String(), "the server is shutting down") {
+			t.Errorf("session %d: stderr %q", i, tm.Stderr.String())
 		}
 		// The program left the alternate screen before the channel closed.
-		if out := tm.out.String(); !strings.Contains(out, ansi.ResetModeAltScreenSaveCursor) {
+		if out := tm.Out.String(); !strings.Contains(out, ansi.ResetModeAltScreenSaveCursor) {
 			t.Errorf("session %d: alternate screen not left", i)
 		}
 	}
@@ -291,39 +291,37 @@ func TestServeShutdownEndsSessions(t *testing.T) {
 // A session with no input for IdleTimeout is closed; typing keeps it open.
 func TestServeIdleTimeout(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	const idle = 800 * time.Millisecond
-	ts := startServer(t, store, authorizedLine(alice, ""), func(c *Config) { c.IdleTimeout = idle })
+	alice := sshtest.NewKey(t)
+	const idle = 1500 * time.Millisecond
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), func(c *Config) { c.IdleTimeout = idle })
 	tm := ts.openTerm(t, alice, 80, 24)
-	tm.waitFor(0, "example.com/alpha")
-	for range 5 { // 1.5 s of typing, well past the timeout
-		tm.keys("j")
-		time.Sleep(300 * time.Millisecond)
+	tm.WaitFor(0, "example.com/alpha")
+	for range 8 { // 2.4 s of typing, well past the timeout
+		tm.Keys("j")
+		time.Sleep(270 * time.Millisecond)
 	}
-	select {
-	case err := <-tm.done:
-		t.Fatalf("session ended while typing: %v", err)
-	default:
+	if tm.Ended() {
+		t.Fatalf("session ended while typing (status %d)", tm.Exit())
 	}
 	start := time.Now()
-	if st := tm.exit(); st != 1 {
+	if st := tm.Exit(); st != 1 {
 		t.Errorf("idle: exit status %d, want 1", st)
 	}
 	if d := time.Since(start); d > idle+quitGrace {
 		t.Errorf("idle session closed after %v", d)
 	}
-	if !strings.Contains(tm.errb.String(), "without input") {
-		t.Errorf("idle: stderr %q", tm.errb.String())
+	if !strings.Contains(tm.Stderr.String(), "without input") {
+		t.Errorf("idle: stderr %q", tm.Stderr.String())
 	}
 }
 
 // Sessions beyond MaxSessions are refused until one ends.
 func TestServeMaxSessions(t *testing.T) {
 	store := scannedStore(t)
-	alice := newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, ""), func(c *Config) { c.MaxSessions = 1 })
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), func(c *Config) { c.MaxSessions = 1 })
 	first := ts.openTerm(t, alice, 80, 24)
-	first.waitFor(0, "example.com/alpha")
+	first.WaitFor(0, "example.com/alpha")
 
 	client, err := ts.dial(alice)
 	if err != nil {
@@ -333,8 +331,8 @@ func TestServeMaxSessions(t *testing.T) {
 	if _, err := client.NewSession(); err == nil || !strings.Contains(err.Error(), "too many sessions") {
 		t.Fatalf("second session: %v, want too many sessions", err)
 	}
-	first.keys("q")
-	first.exit()
+	first.Keys("q")
+	first.Exit()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		sess, err := client.NewSession()
@@ -354,30 +352,59 @@ func TestServeMaxSessions(t *testing.T) {
 // rescanning, and nothing races.
 func TestServeConcurrentSessionsShareStore(t *testing.T) {
 	store := scannedStore(t)
-	alice, bob := newKey(t), newKey(t)
-	ts := startServer(t, store, authorizedLine(alice, "")+authorizedLine(bob, WriteOption), nil)
-	var terms []*term
+	alice, bob := sshtest.NewKey(t), sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, "")+sshtest.AuthorizedLine(bob, WriteOption), nil)
+	var terms []*sshtest.Term
 	for i := range 4 {
 		key := alice
 		if i == 0 {
 			key = bob
 		}
 		tm := ts.openTerm(t, key, 80+10*i, 24)
-		tm.waitFor(0, "5 modules")
+		tm.WaitFor(0, "5 modules")
 		terms = append(terms, tm)
 	}
 	// Every session moves and filters at once while the store changes.
 	for _, tm := range terms {
-		tm.keys("j", "j", "s")
+		tm.Keys("j", "j", "s")
 	}
 	gen := store.State().Gen
 	store.Update(func(c *cache.Cache) {
 		c.Modules = slices.DeleteFunc(c.Modules, func(m *cache.Module) bool { return m.Path == "example.com/old" })
 	})
 	for _, tm := range terms {
-		tm.screen("4 modules")
+		tm.Screen("4 modules")
 	}
 	if st := store.State(); st.Scanning || st.Gen != gen+1 {
 		t.Errorf("a session touched the store: gen %d → %d, scanning %v", gen, st.Gen, st.Scanning)
+	}
+}
+
+// A connection gets six key attempts by default, as with sshd: an
+// authorized key offered after six unknown ones is too late.
+func TestServeMaxAuthTries(t *testing.T) {
+	store := scannedStore(t)
+	alice := sshtest.NewKey(t)
+	ts := startServer(t, store, sshtest.AuthorizedLine(alice, ""), nil)
+	login := func(unknown int) error {
+		var keys []ssh.Signer
+		for range unknown {
+			keys = append(keys, sshtest.NewKey(t))
+		}
+		c, err := ssh.Dial("tcp", ts.addr, &ssh.ClientConfig{
+			User:            "tester",
+			Auth:            []ssh.AuthMethod{ssh.PublicKeys(append(keys, alice)...)},
+			HostKeyCallback: ssh.FixedHostKey(ts.HostKey()),
+		})
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}
+	if err := login(5); err != nil {
+		t.Errorf("after 5 unknown keys: %v", err)
+	}
+	if err := login(6); err == nil || !strings.Contains(err.Error(), "too many authentication failures") {
+		t.Errorf("after 6 unknown keys: %v, want too many authentication failures", err)
 	}
 }
