@@ -61,4 +61,3 @@ func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, 
 	notes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
 	return pol, notes, pol.HasGoal(), err
 }
-

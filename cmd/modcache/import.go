@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/modcache/modcache/internal/units"
+	"github.com/modcache/modcache/mirror"
+)
+
+func init() { commands = append(commands, (*app).importCommand) }
+
+func (a *app) importCommand() *cobra.Command {
+	var (
+		to           string
+		insecureHTTP bool
+		asJSON       bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import BUNDLE [--to TARGET]",
+		Short: "Unpack a bundle into the module cache or a mirror",
+		Long: `import checks a bundle written by 'modcache push --to bundle:///...' and
+unpacks it. Nothing is written unless every entry passes: each must be a
+plain file with a clean GOPROXY name (no "..", no absolute path, no link),
+match the size and SHA-256 in the bundle's manifest, and every zip and
+go.mod must hash to the go.sum lines the manifest records.
+
+By default it writes into the module cache (--modcache DIR picks another)
+exactly what 'go mod download' writes, .ziphash included, under go's own
+locks, and the checksum database records where go looks for them. With --to
+it fills a mirror instead, as push would.`,
+		Example: `  modcache import /media/usb/deps.tar.zst
+  GOPROXY=off go build ./...
+  modcache import deps.tar.gz --to file:///srv/goproxy`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			bundle, err := filepath.Abs(args[0])
+			if err != nil {
+				return err
+			}
+			var dest mirror.ImportDest
+			if to != "" {
+				t, err := a.openMirror(ctx, to, insecureHTTP)
+				if err != nil {
+					return err
+				}
+				defer t.Close()
+				dest.Target = t
+			} else if dest.ModCache, err = a.rootForWrite(); err != nil {
+				return err
+			}
+			stop := a.progressLine(func() string { return "importing " + bundle })
+			res, err := mirror.Import(ctx, bundle, dest)
+			stop()
+			if err != nil {
+				return err
+			}
+			where := dest.ModCache
+			if dest.Target != nil {
+				where = dest.Target.String()
+			}
+			if asJSON {
+				return writeJSON(a.stdout, map[string]any{"into": where, "versions": res.Versions, "files": res.Files, "skipped": res.Skipped, "bytes": res.Bytes})
+			}
+			fmt.Fprintf(a.stdout, "imported %d module versions into %s: %d files (%s) written, %d already there\n",
+				res.Versions, where, res.Files, units.Bytes(res.Bytes), res.Skipped)
+			if dest.Target == nil {
+				fmt.Fprintln(a.stdout, "Build offline with GOPROXY=off (or GOFLAGS=-mod=mod GOPROXY=off to let go complete go.sum from the imported checksum records).")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "unpack into the mirror `TARGET` instead of the module cache")
+	cmd.Flags().BoolVar(&insecureHTTP, "insecure-http", false, "allow an http:// target that is not on loopback")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}

@@ -1,0 +1,215 @@
+package mirror
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// corruptZip rewrites a cached zip with one file's content changed: still
+// a well-formed module zip, so only hashing it shows the damage.
+func corruptZip(t testing.TB, root, path, version string) {
+	t.Helper()
+	f, err := cache.PathsFor(root, path, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.OpenReader(f.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, zf := range zr.File {
+		r, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(r)
+		r.Close()
+		if strings.HasSuffix(zf.Name, ".go") {
+			data = append(data, "\n// tampered\n"...)
+		}
+		w, _ := zw.Create(zf.Name)
+		w.Write(data)
+	}
+	zw.Close()
+	os.Chmod(f.Zip, 0o644)
+	if err := os.WriteFile(f.Zip, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCorruptZipRefused: a damaged zip is refused with its reason and not
+// pushed; the rest of the selection is. A verified hash remembered from an
+// earlier push does not hide damage done since.
+func TestCorruptZipRefused(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	memoDir := t.TempDir()
+	sel := Selection{
+		Versions: []module.Version{{Path: "example.com/alpha", Version: "v1.2.0"}, {Path: "example.com/gamma/v2", Version: "v2.0.0"}},
+		Env:      c.Env,
+		MemoDir:  memoDir,
+	}
+	first := filepath.Join(t.TempDir(), "first")
+	push(t, c, sel, first) // verified, and remembered
+	if entries, _ := filepath.Glob(filepath.Join(memoDir, "verified-*.json")); len(entries) != 1 {
+		t.Fatalf("no memo of verified zips written: %v", entries)
+	}
+
+	corruptZip(t, c.Root, "example.com/alpha", "v1.2.0")
+	dir := filepath.Join(t.TempDir(), "mirror")
+	tg, _ := Open(context.Background(), dir, Options{})
+	plan, err := BuildPlan(context.Background(), scan(t, c.Root), sel, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Refused) != 1 || plan.Refused[0].Path != "example.com/alpha" {
+		t.Fatalf("refused = %v, want alpha v1.2.0", plan.Refused)
+	}
+	if r := plan.Refused[0].Reason; !strings.Contains(r, "zip") {
+		t.Errorf("refusal reason %q does not mention the zip", r)
+	}
+	res, err := NewPush(plan, tg, PushOptions{}).Run(context.Background())
+	if err != nil || len(res.Failures) > 0 {
+		t.Fatal(err, res.Failures)
+	}
+	if exists(filepath.Join(dir, "example.com/alpha")) {
+		t.Errorf("pushed something of the refused alpha: %v", listFiles(t, dir))
+	}
+	if !exists(filepath.Join(dir, "example.com/gamma/v2/@v/v2.0.0.zip")) {
+		t.Errorf("gamma not pushed beside the refused alpha")
+	}
+}
+
+// TestServerErrors: a server that answers 500 and 403 for some files. The
+// failures name the file, the target and the answer; every other file is
+// pushed, and only complete versions are listed.
+func TestServerErrors(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	var mu sync.Mutex
+	stored := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/repo/")
+		switch {
+		case r.Method == http.MethodPut && name == "example.com/alpha/@v/v1.2.0.zip":
+			http.Error(w, "disk quota exceeded", http.StatusInternalServerError)
+			return
+		case r.Method == http.MethodPut && strings.HasPrefix(name, "example.com/old/"):
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, "<html><head><title>403 Forbidden</title></head><body>no</body></html>")
+			return
+		case r.Method == http.MethodPut:
+			data, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			stored[name] = data
+			mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		mu.Lock()
+		data, ok := stored[name]
+		mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	defer srv.Close()
+
+	ctx := context.Background()
+	tg, err := Open(ctx, srv.URL+"/repo/", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, f := range res.Failures {
+		msgs = append(msgs, f.Error())
+	}
+	want := []string{
+		"push example.com/alpha/@v/v1.2.0.zip to " + srv.URL + "/repo/: 500 Internal Server Error: disk quota exceeded",
+		"push example.com/old/@v/v1.1.0.info to " + srv.URL + "/repo/: 403 Forbidden",
+		"push example.com/old/@v/v1.1.0.mod to " + srv.URL + "/repo/: 403 Forbidden",
+		"push example.com/old/@v/v1.1.0.zip to " + srv.URL + "/repo/: 403 Forbidden",
+	}
+	slices.Sort(msgs)
+	if !slices.Equal(msgs, want) {
+		t.Errorf("failures:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
+	}
+	mu.Lock()
+	for _, name := range []string{"example.com/gamma/v2/@v/v2.0.0.zip", "example.com/beta/@v/v1.1.0.zip", "example.com/alpha/@v/v1.2.0.mod", "example.com/beta/@v/list"} {
+		if _, ok := stored[name]; !ok {
+			t.Errorf("%s not pushed beside the failures", name)
+		}
+	}
+	for _, name := range []string{"example.com/alpha/@v/list", "example.com/old/@v/list"} {
+		if _, ok := stored[name]; ok {
+			t.Errorf("%s written although its version did not arrive", name)
+		}
+	}
+	mu.Unlock()
+
+	// --fail-fast stops at the first failure.
+	res, err = NewPush(plan, tg, PushOptions{Jobs: 1, FailFast: true}).Run(ctx)
+	if err != nil || len(res.Failures) != 1 {
+		t.Errorf("fail-fast: err %v, %d failures, want 1", err, len(res.Failures))
+	}
+}
+
+// TestInterruptedPut: a copy cancelled half way leaves neither the file
+// nor its temp file behind.
+func TestInterruptedPut(t *testing.T) {
+	t.Parallel()
+	src := filepath.Join(t.TempDir(), "big.zip")
+	data := make([]byte, 3*copyChunk)
+	rand.Read(data)
+	if err := os.WriteFile(src, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "mirror")
+	tg, _ := Open(context.Background(), dir, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	name := "example.com/big/@v/v1.0.0.zip"
+	err := tg.Put(ctx, name, FileSource(src, int64(len(data))), func(n int64) { cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Put = %v, want context.Canceled", err)
+	}
+	if files := listFiles(t, dir); len(files) != 0 {
+		t.Errorf("left behind: %v", files)
+	}
+	// And the whole file arrives when not interrupted.
+	if err := tg.Put(context.Background(), name, FileSource(src, int64(len(data))), nil); err != nil {
+		t.Fatal(err)
+	}
+	if same, err := tg.Same(context.Background(), name, FileSource(src, int64(len(data)))); !same || err != nil {
+		t.Errorf("Same after Put = %v, %v", same, err)
+	}
+}

@@ -1,0 +1,164 @@
+package mirror
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// TestBundleRoundTrip: push a project's closure to a bundle, import it
+// into an empty module cache, and build the project there with no network
+// at all; go mod verify then checks every module against go.sum.
+func TestBundleRoundTrip(t *testing.T) {
+	t.Parallel()
+	c, db := fixture.NewCacheWithSumDB(t)
+	bundle := filepath.Join(t.TempDir(), "deps.tar.zst")
+	plan, pushed := push(t, c, projectSelection(c), "bundle://"+filepath.ToSlash(bundle))
+	db.Stop()
+
+	ctx := context.Background()
+	m, err := ReadManifest(ctx, bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != plan.Totals().Files+pushed.Lists || len(m.GoSum) != len(plan.GoSum()) {
+		t.Errorf("manifest has %d files and %d go.sum lines; pushed %d files, %d lists, %d go.sum lines",
+			len(m.Files), len(m.GoSum), plan.Totals().Files, pushed.Lists, len(plan.GoSum()))
+	}
+
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	res, err := Import(ctx, bundle, ImportDest{ModCache: root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Versions != len(plan.Versions) {
+		t.Errorf("imported %d versions, pushed %d", res.Versions, len(plan.Versions))
+	}
+	// What go mod download would have written, and nothing else.
+	for _, name := range []string{
+		"cache/download/example.com/alpha/@v/v1.2.0.zip",
+		"cache/download/example.com/alpha/@v/v1.2.0.ziphash",
+		"cache/download/example.com/alpha/@v/v1.2.0.info",
+		"cache/download/example.com/alpha/@v/v1.2.0.mod",
+		"cache/download/example.com/alpha/@v/v1.2.0.lock",
+		"cache/download/example.com/beta/@v/v1.0.0.mod",
+		"cache/download/sumdb/" + db.Name + "/lookup/example.com/alpha@v1.2.0",
+	} {
+		if !exists(filepath.Join(root, name)) {
+			t.Errorf("import did not write %s", name)
+		}
+	}
+	zipHash := "cache/download/example.com/alpha/@v/v1.2.0.ziphash"
+	if got, want := readFile(t, filepath.Join(root, zipHash)), readFile(t, filepath.Join(c.Root, zipHash)); got != want {
+		t.Errorf(".ziphash = %q, want %q as go wrote it", got, want)
+	}
+	if got := readFile(t, filepath.Join(root, "cache/download/example.com/beta/@v/list")); got != "v1.0.0\nv1.1.0\n" {
+		t.Errorf("beta list = %q; go lists every version with a .mod", got)
+	}
+
+	env := fixture.With(fixture.GoEnv(root, "off"), "GOFLAGS=-mod=readonly")
+	fixture.Go(t, c.Project, env, "build", "-o", os.DevNull, ".")
+	if out := fixture.Go(t, c.Project, env, "mod", "verify"); !strings.Contains(out, "all modules verified") {
+		t.Errorf("go mod verify: %s", out)
+	}
+
+	// Importing again changes nothing.
+	res, err = Import(ctx, bundle, ImportDest{ModCache: root})
+	if err != nil || res.Files != 0 {
+		t.Errorf("second import wrote %d files, err %v", res.Files, err)
+	}
+
+	// The same bundle, gzip'd this time, unpacked into a directory mirror.
+	gz := filepath.Join(t.TempDir(), "deps.tar.gz")
+	push(t, c, projectSelection(c), "bundle://"+filepath.ToSlash(gz))
+	dir := filepath.Join(t.TempDir(), "mirror")
+	tg, _ := Open(ctx, dir, Options{})
+	if _, err := Import(ctx, gz, ImportDest{Target: tg}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dir, "example.com/beta/@v/list")); got != "v1.1.0\n" {
+		t.Errorf("mirror beta list = %q, want the complete version only", got)
+	}
+	buildFresh(t, c, fixture.FileURL(dir), db.VKey)
+}
+
+// writeTarGz writes a bundle from raw tar headers, so tests can build
+// archives the writer never would.
+func writeTarGz(t testing.TB, entries []tar.Header, manifest *Manifest) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, h := range entries {
+		body := strings.Repeat("x", int(h.Size))
+		if err := tw.WriteHeader(&h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	if manifest != nil {
+		data, _ := json.Marshal(manifest)
+		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: ManifestName, Size: int64(len(data)), Mode: 0o644})
+		tw.Write(data)
+	}
+	tw.Close()
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "evil.tar.gz")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestBundleRejectsEscapes: entries that would land outside the tree, or
+// that are not plain files, make the whole bundle fail before anything is
+// written.
+func TestBundleRejectsEscapes(t *testing.T) {
+	t.Parallel()
+	manifest := &Manifest{Format: BundleFormat}
+	for _, h := range []tar.Header{
+		{Typeflag: tar.TypeReg, Name: "../evil", Size: 4},
+		{Typeflag: tar.TypeReg, Name: "example.com/a/@v/../../../../evil", Size: 4},
+		{Typeflag: tar.TypeReg, Name: "/tmp/evil", Size: 4},
+		{Typeflag: tar.TypeReg, Name: `example.com\..\evil`, Size: 4},
+		{Typeflag: tar.TypeSymlink, Name: "example.com/a/@v/list", Linkname: "/etc/passwd"},
+		{Typeflag: tar.TypeLink, Name: "example.com/a/@v/v1.0.0.mod", Linkname: "../../../../evil"},
+		{Typeflag: tar.TypeDir, Name: "example.com/"},
+		{Typeflag: tar.TypeReg, Name: "example.com/a/@v/v1.0.0.exe", Size: 4},
+		{Typeflag: tar.TypeReg, Name: "sumdb/x/../../evil", Size: 4},
+	} {
+		t.Run(h.Name, func(t *testing.T) {
+			good := tar.Header{Typeflag: tar.TypeReg, Name: "example.com/a/@v/v1.0.0.mod", Size: 4, Mode: 0o644}
+			entries := []tar.Header{good, h}
+			if h.Name == good.Name {
+				entries = entries[1:]
+			}
+			bundle := writeTarGz(t, entries, manifest)
+			dest := filepath.Join(t.TempDir(), "dest", "modcache")
+			_, err := Import(context.Background(), bundle, ImportDest{ModCache: dest})
+			if err == nil || !strings.Contains(err.Error(), "rejected") {
+				t.Fatalf("Import = %v, want the entry rejected", err)
+			}
+			if exists(dest) || exists(filepath.Join(filepath.Dir(dest), "evil")) {
+				t.Errorf("something was written: %v", listFiles(t, filepath.Dir(dest)))
+			}
+		})
+	}
+
+	// Entries that pass the name checks but not the manifest's hashes.
+	bundle := writeTarGz(t, []tar.Header{{Typeflag: tar.TypeReg, Name: "example.com/a/@v/v1.0.0.mod", Size: 4, Mode: 0o644}},
+		&Manifest{Format: BundleFormat, Files: []ManifestFile{{Name: "example.com/a/@v/v1.0.0.mod", Size: 4, SHA256: strings.Repeat("0", 64)}}})
+	if _, err := Import(context.Background(), bundle, ImportDest{ModCache: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "does not match the manifest") {
+		t.Errorf("Import of a tampered entry = %v", err)
+	}
+}

@@ -1,0 +1,272 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+
+	"github.com/modcache/modcache/cache"
+)
+
+// Writing into a module cache follows cmd/go's modfetch step by step, so
+// a go command running at the same time, or later, sees what it would
+// have written itself.
+
+// toModCache writes every staged version into the module cache at root.
+func (b *stagedBundle) toModCache(ctx context.Context, root string) (*ImportResult, error) {
+	if err := os.MkdirAll(root, 0o777); err != nil {
+		return nil, err
+	}
+	res := &ImportResult{}
+	dirs := map[string]bool{}
+	for m, names := range b.versions() {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		res.Versions++
+		has := map[string]string{}
+		for _, name := range names {
+			has[b.names[name].Kind] = b.path(name)
+		}
+		f, err := cache.PathsFor(root, m.Path, m.Version)
+		if err != nil {
+			return res, err
+		}
+		if err := b.writeVersion(res, f, m, has); err != nil {
+			return res, fmt.Errorf("%s: %v", m, err)
+		}
+		dirs[f.Dir] = true
+	}
+	for dir := range dirs {
+		if err := rewriteVersionList(dir); err != nil {
+			return res, err
+		}
+	}
+	for name, fn := range b.names {
+		if fn.Kind != KindSumDB || isSupported(name) {
+			continue
+		}
+		// cache/download/sumdb/<db>/... under the same names.
+		dst := filepath.Join(root, "cache", "download", filepath.FromSlash(name))
+		wrote, err := writeOnce(dst, b.path(name))
+		if err != nil {
+			return res, err
+		}
+		res.count(wrote, b.files[name].Size)
+	}
+	return res, nil
+}
+
+func (r *ImportResult) count(wrote bool, size int64) {
+	if wrote {
+		r.Files++
+		r.Bytes += size
+	} else {
+		r.Skipped++
+	}
+}
+
+// writeVersion writes one version's files under its lock, as go's
+// download does: .mod and .info by rename, then the zip to a temp file,
+// its .ziphash, and the zip renamed into place last, so go never sees a
+// zip without the hash it checks it against.
+func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.Version, has map[string]string) error {
+	if err := os.MkdirAll(f.Dir, 0o777); err != nil {
+		return err
+	}
+	unlock, err := lockedfile.MutexAt(f.Lock).Lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
+
+	src := has[KindMod]
+	if old, err := os.ReadFile(f.Mod); err == nil {
+		mod, err := os.ReadFile(src)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(old, mod) {
+			return fmt.Errorf("the module cache already holds a different .mod (%s); one of them was tampered with", f.Mod)
+		}
+		res.count(false, 0)
+	} else {
+		wrote, err := writeOnce(f.Mod, src)
+		if err != nil {
+			return err
+		}
+		res.count(wrote, fileSize(src))
+	}
+	if src := has[KindInfo]; src != "" {
+		wrote, err := writeOnce(f.Info, src)
+		if err != nil {
+			return err
+		}
+		res.count(wrote, fileSize(src))
+	}
+	src = has[KindZip]
+	if src == "" {
+		return nil
+	}
+	want := b.sums[m.Path+" "+m.Version]
+	if exists(f.Zip) && exists(f.ZipHash) {
+		if have, err := cache.ReadZipHash(f.ZipHash); err != nil || have != want {
+			return fmt.Errorf("the module cache already holds this zip with .ziphash %q, but the bundle's hash is %s", have, want)
+		}
+		res.count(false, 0)
+		return nil
+	}
+	// Leftovers of an earlier interrupted write; safe to remove under the lock.
+	if old, err := filepath.Glob(filepath.Join(f.Dir, globQuote(filepath.Base(f.Zip))+"*.tmp")); err == nil {
+		for _, p := range old {
+			os.Remove(p)
+		}
+	}
+	tmp, err := copyToTemp(f.Zip, src)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	// The staged zip was checked; check the copy too, as go does before
+	// it commits a zip.
+	if err := checkZipFile(m, tmp, want); err != nil {
+		return err
+	}
+	if err := lockedfile.Write(f.ZipHash, strings.NewReader(want), 0o666); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, f.Zip); err != nil {
+		return err
+	}
+	res.count(true, fileSize(f.Zip))
+	return nil
+}
+
+// writeOnce copies src to dst by temp file and rename unless dst exists.
+func writeOnce(dst, src string) (bool, error) {
+	if exists(dst) {
+		return false, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
+		return false, err
+	}
+	tmp, err := copyToTemp(dst, src)
+	if err != nil {
+		return false, err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return false, err
+	}
+	return true, nil
+}
+
+// copyToTemp copies src to a new file named like go's temp files for dst
+// (<name><random>.tmp, which go and modcache's scanner both recognise).
+func copyToTemp(dst, src string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	var out *os.File
+	for range 100 {
+		name := dst + strconv.Itoa(rand.IntN(1e9)) + ".tmp"
+		out, err = os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", err
+	}
+	return out.Name(), nil
+}
+
+// rewriteVersionList is cmd/go's: under a lock on the list file, list
+// every version that has a .mod (a version with a .mod is usable for the
+// module graph even without its zip), sorted, and only rewrite the file
+// if that changes it.
+func rewriteVersionList(dir string) error {
+	f, err := lockedfile.Edit(filepath.Join(dir, "list"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var list []string
+	for _, e := range entries {
+		if v, ok := strings.CutSuffix(e.Name(), ".mod"); ok && v != "" && module.CanonicalVersion(v) == v {
+			list = append(list, v)
+		}
+	}
+	semver.Sort(list)
+	var buf bytes.Buffer
+	for _, v := range list {
+		buf.WriteString(v + "\n")
+	}
+	if old, err := io.ReadAll(f); err == nil && bytes.Equal(old, buf.Bytes()) {
+		return nil
+	}
+	// As go does: truncate, reserve the size zero-filled, then write, so a
+	// torn write shows as trailing NULs rather than a plausible list.
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(buf.Len())); err != nil {
+		return err
+	}
+	if _, err := f.WriteAt(buf.Bytes(), 0); err != nil {
+		f.Truncate(0)
+		return err
+	}
+	return nil
+}
+
+func fileSize(p string) int64 {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// globQuote escapes glob metacharacters in a file name.
+func globQuote(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		if strings.ContainsRune(`*?[\`, c) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,202 @@
+package mirror
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+func mv(s string) module.Version {
+	p, v, _ := strings.Cut(s, "@")
+	return module.Version{Path: p, Version: v}
+}
+
+func mvs(ss ...string) []module.Version {
+	var out []module.Version
+	for _, s := range ss {
+		out = append(out, mv(s))
+	}
+	return out
+}
+
+func writeGoMod(t testing.TB, body string) *mainModule {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(body), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	mm, err := readMainModule(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mm
+}
+
+// TestCacheClosure computes closures from the cached go.mod files of the
+// standard fixture, whose alpha v1.2.0 (go 1.16, so not pruned) requires
+// beta v1.0.0.
+func TestCacheClosure(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name        string
+		seeds       []module.Version
+		main        string
+		full, graph []module.Version
+	}{{
+		name:  "alone",
+		seeds: mvs("example.com/alpha@v1.2.0"),
+		full:  mvs("example.com/alpha@v1.2.0", "example.com/beta@v1.0.0"),
+	}, {
+		name:  "main requires a newer beta",
+		seeds: mvs("example.com/alpha@v1.2.0"),
+		main:  "module example.com/m\ngo 1.21\nrequire example.com/beta v1.1.0\n",
+		full:  mvs("example.com/alpha@v1.2.0", "example.com/beta@v1.1.0"),
+		graph: mvs("example.com/beta@v1.0.0"),
+	}, {
+		name:  "exclude drops the requirement",
+		seeds: mvs("example.com/alpha@v1.2.0"),
+		main:  "module example.com/m\ngo 1.21\nexclude example.com/beta v1.0.0\n",
+		full:  mvs("example.com/alpha@v1.2.0"),
+	}, {
+		name:  "replace by another version",
+		seeds: mvs("example.com/alpha@v1.2.0"),
+		main:  "module example.com/m\ngo 1.21\nreplace example.com/beta v1.0.0 => example.com/beta v1.1.0\n",
+		full:  mvs("example.com/alpha@v1.2.0", "example.com/beta@v1.1.0"),
+	}, {
+		name:  "replace by a directory",
+		seeds: mvs("example.com/alpha@v1.2.0"),
+		main:  "module example.com/m\ngo 1.21\nreplace example.com/beta => ./beta\n",
+		full:  mvs("example.com/alpha@v1.2.0"),
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mm *mainModule
+			if tc.main != "" {
+				mm = writeGoMod(t, tc.main)
+				if strings.Contains(tc.main, "./beta") {
+					os.MkdirAll(filepath.Join(mm.replaces[0].base, "beta"), 0o777)
+					os.WriteFile(filepath.Join(mm.replaces[0].base, "beta", "go.mod"), []byte("module example.com/beta\n"), 0o666)
+				}
+			}
+			cl, err := cacheClosure(ctx, c.Root, tc.seeds, mm, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(cl.full, tc.full) || !slices.Equal(cl.graph, tc.graph) || len(cl.missing) > 0 {
+				t.Errorf("full %v graph %v missing %v\nwant full %v graph %v", cl.full, cl.graph, cl.missing, tc.full, tc.graph)
+			}
+		})
+	}
+}
+
+// TestClosurePruning: go reads the go.mod of a pruned (go 1.17+) module's
+// requirements, but not theirs. Starting from an empty cache, the closure
+// has go download exactly what it needs.
+func TestClosurePruning(t *testing.T) {
+	t.Parallel()
+	p := fixture.NewProxy(t,
+		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
+		fixture.Mod{Path: "example.com/q", Version: "v1.0.0", Require: []string{"example.com/r v1.0.0"}},
+		fixture.Mod{Path: "example.com/r", Version: "v1.0.0"},
+		fixture.Mod{Path: "example.com/old", Version: "v1.0.0", Go: "1.16", Require: []string{"example.com/q v1.0.0"}},
+	)
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	os.MkdirAll(root, 0o777)
+	env := fixture.GoEnv(root, p.URL())
+	ensure := func(ctx context.Context, mods []module.Version) map[module.Version]string {
+		return downloadMods(ctx, root, env, mods)
+	}
+	ctx := context.Background()
+
+	cl, err := cacheClosure(ctx, root, mvs("example.com/p@v1.0.0"), nil, ensure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0"); !slices.Equal(cl.full, want) || len(cl.graph) > 0 {
+		t.Errorf("pruned: full %v graph %v, want full %v", cl.full, cl.graph, want)
+	}
+	// Below go 1.17 everything is followed.
+	cl, err = cacheClosure(ctx, root, mvs("example.com/old@v1.0.0"), nil, ensure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mvs("example.com/old@v1.0.0", "example.com/q@v1.0.0", "example.com/r@v1.0.0"); !slices.Equal(cl.full, want) {
+		t.Errorf("unpruned: full %v, want %v", cl.full, want)
+	}
+	// Offline, what the cache lacks is missing.
+	cl, err = cacheClosure(ctx, t.TempDir(), mvs("example.com/p@v1.0.0"), nil, nil)
+	if err != nil || len(cl.missing) != 1 {
+		t.Errorf("offline in an empty cache: %v missing %v", err, cl.missing)
+	}
+}
+
+// TestPlanDownloadsAndOffline: an explicit version the cache lacks is
+// downloaded by go (and so verified) before it is pushed; offline it is
+// refused with the reason.
+func TestPlanDownloadsAndOffline(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	ctx := context.Background()
+	cached := scan(t, c.Root)
+	sel := Selection{Versions: mvs("example.com/gamma/v2@v2.1.0"), Env: c.Env, MemoDir: MemoOff}
+
+	sel.Offline = true
+	plan, err := BuildPlan(ctx, cached, sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Refused) != 1 || !strings.Contains(plan.Refused[0].Reason, "--offline") {
+		t.Fatalf("offline: refused %v", plan.Refused)
+	}
+
+	sel.Offline = false
+	plan, err = BuildPlan(ctx, cached, sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Refused) != 0 || len(plan.Versions) != 1 || !plan.Versions[0].Full || !slices.Equal(plan.Downloaded, sel.Versions) {
+		t.Fatalf("online: versions %v refused %v downloaded %v", plan.Versions, plan.Refused, plan.Downloaded)
+	}
+	if plan.Checked {
+		t.Errorf("a plan without a target says it checked one")
+	}
+}
+
+// TestPatternsAndTotals: patterns select from the cache; a version with
+// only a .mod goes graph-only; totals add up.
+func TestPatternsAndTotals(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	ps, _ := cache.ParsePatterns([]string{"example.com/beta"})
+	plan, err := BuildPlan(context.Background(), scan(t, c.Root), Selection{Patterns: ps, Env: c.Env, MemoDir: MemoOff, Offline: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range plan.Versions {
+		got = append(got, v.Version+map[bool]string{true: " full", false: " graph"}[v.Full])
+	}
+	if want := []string{"v1.0.0 graph", "v1.1.0 full"}; !slices.Equal(got, want) {
+		t.Errorf("versions %v, want %v", got, want)
+	}
+	tot := plan.Totals()
+	if tot.Versions != 2 || tot.Full != 1 || tot.GraphOnly != 1 || tot.Files != 4 || tot.Bytes <= 0 {
+		t.Errorf("totals %+v", tot)
+	}
+	if lines := plan.GoSum(); len(lines) != 3 {
+		t.Errorf("go.sum lines %v", lines)
+	}
+	if _, err := BuildPlan(context.Background(), scan(t, c.Root), Selection{Env: c.Env}, nil); err == nil {
+		t.Errorf("an empty selection planned without error")
+	}
+}

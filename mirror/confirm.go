@@ -1,0 +1,84 @@
+package mirror
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// Confirm reads back what a push promised: every file of the plan is on
+// the target with the same bytes, and every full version is in its
+// module's list. It returns one error per problem.
+func Confirm(ctx context.Context, plan *Plan, t Target) []error {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(name string, err error) {
+		mu.Lock()
+		errs = append(errs, &FileError{File: name, Target: t.String(), Err: err})
+		mu.Unlock()
+	}
+	files := plan.files()
+	if b, ok := t.(*bundleTarget); ok {
+		return confirmBundle(ctx, b, files)
+	}
+	parallel(ctx, 8, len(files), func(i int) {
+		same, err := t.Same(ctx, files[i].Name, files[i].src)
+		switch {
+		case err != nil:
+			fail(files[i].Name, err)
+		case !same:
+			fail(files[i].Name, fmt.Errorf("missing or different after the push"))
+		}
+	})
+	listed := map[string][]string{}
+	for _, v := range plan.Versions {
+		if !v.Full {
+			continue
+		}
+		vs, ok := listed[v.Path]
+		if !ok {
+			var err error
+			if vs, err = t.Versions(ctx, v.Path); err != nil {
+				fail(v.Path, err)
+				continue
+			}
+			listed[v.Path] = vs
+		}
+		if !slices.Contains(vs, v.Version) {
+			name, _ := listName(v.Path)
+			fail(name, fmt.Errorf("does not list %s", v.Version))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// confirmBundle checks the written bundle's manifest against the plan. A
+// bundle cannot be asked for single files, and its entries were checked
+// against the manifest as they were written.
+func confirmBundle(ctx context.Context, b *bundleTarget, files []*File) []error {
+	m, err := ReadManifest(ctx, b.path)
+	if err != nil {
+		return []error{err}
+	}
+	have := map[string]string{}
+	for _, f := range m.Files {
+		have[f.Name] = f.SHA256
+	}
+	var errs []error
+	for _, f := range files {
+		want, err := f.src.SHA256()
+		if err == nil && have[f.Name] != want {
+			err = fmt.Errorf("missing or different in the bundle")
+		}
+		if err != nil {
+			errs = append(errs, &FileError{File: f.Name, Target: b.String(), Err: err})
+		}
+	}
+	return errs
+}

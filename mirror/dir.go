@@ -1,0 +1,230 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+)
+
+// dirTarget is a GOPROXY tree on a local or mounted filesystem, or with
+// athens set, the same files in Athens' disk-storage layout (athens.go).
+type dirTarget struct {
+	root   string
+	athens bool
+}
+
+func newDir(root string, athens bool) (*dirTarget, error) {
+	if fi, err := os.Stat(root); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("mirror %s is not a directory", root)
+	}
+	return &dirTarget{root: root, athens: athens}, nil
+}
+
+// Root is the directory the target writes under.
+func (d *dirTarget) Root() string { return d.root }
+
+func (d *dirTarget) String() string {
+	if d.athens {
+		return "athens://" + filepath.ToSlash(d.root)
+	}
+	return d.root
+}
+
+func (d *dirTarget) Features() Features {
+	if d.athens {
+		return Features{}
+	}
+	return Features{List: true, SumDB: true, ModOnly: true}
+}
+
+func (d *dirTarget) Close() error { return nil }
+
+// path maps a GOPROXY name to the file that holds it.
+func (d *dirTarget) path(name string) (string, error) {
+	if d.athens {
+		return athensPath(d.root, name)
+	}
+	if _, err := parseName(name); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.root, filepath.FromSlash(name)), nil
+}
+
+func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, error) {
+	p, err := d.path(name)
+	if err != nil {
+		return false, err
+	}
+	fi, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != src.Size {
+		return false, nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	have, err := hashReader(&countingReader{ctx: ctx, r: f})
+	if err != nil {
+		return false, err
+	}
+	want, err := src.SHA256()
+	return have == want, err
+}
+
+// copyChunk bounds how long a copy runs between checks for cancellation.
+// io.CopyN from one *os.File to another still uses copy_file_range.
+const copyChunk = 8 << 20
+
+// Put writes a temp file beside the final name and renames it into place,
+// the way go writes its own cache, so a reader (or a web server) never
+// sees part of a file. The temp name ends in .tmp, like go's.
+func (d *dirTarget) Put(ctx context.Context, name string, src *Source, progress func(int64)) error {
+	p, err := d.path(name)
+	if err != nil {
+		return err
+	}
+	return writeAtomic(ctx, p, src, progress)
+}
+
+// writeAtomic writes src to p by temp file and rename.
+func writeAtomic(ctx context.Context, p string, src *Source, progress func(int64)) (err error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+		return err
+	}
+	r, err := src.Open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	tmp, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+"*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := io.CopyN(tmp, r, copyChunk)
+		if n > 0 && progress != nil {
+			progress(n)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// CreateTemp makes 0600 files; a mirror is meant to be read by a web
+	// server running as another user.
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), p)
+}
+
+func (d *dirTarget) Get(ctx context.Context, name string) ([]byte, error) {
+	p, err := d.path(name)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(p)
+}
+
+func (d *dirTarget) Versions(ctx context.Context, modPath string) ([]string, error) {
+	if d.athens {
+		return athensVersions(d.root, modPath)
+	}
+	name, err := listName(modPath)
+	if err != nil {
+		return nil, err
+	}
+	data, err := d.Get(ctx, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return parseList(data), nil
+}
+
+// Catalog walks the tree for @v directories; the path from the root to
+// one is an escaped module path. It does not descend into @v.
+func (d *dirTarget) Catalog(ctx context.Context) ([]string, error) {
+	if d.athens {
+		return athensCatalog(ctx, d.root)
+	}
+	var paths []string
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err != nil {
+			if p == d.root {
+				return err
+			}
+			return nil // an unreadable corner should not hide the rest
+		}
+		if !e.IsDir() {
+			return nil
+		}
+		if p != d.root && e.Name() == "sumdb" && filepath.Dir(p) == d.root {
+			return fs.SkipDir
+		}
+		if e.Name() != "@v" {
+			return nil
+		}
+		rel, err := filepath.Rel(d.root, filepath.Dir(p))
+		if err == nil {
+			if mod, err := module.UnescapePath(filepath.ToSlash(rel)); err == nil {
+				paths = append(paths, mod)
+			}
+		}
+		return fs.SkipDir
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	slices.Sort(paths)
+	return paths, err
+}
+
+// parseList reads a list file the way go does: one version per line,
+// extra fields and non-canonical entries ignored.
+func parseList(data []byte) []string {
+	var vs []string
+	for line := range strings.SplitSeq(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 0 && module.CanonicalVersion(f[0]) == f[0] && !slices.Contains(vs, f[0]) {
+			vs = append(vs, f[0])
+		}
+	}
+	semver.Sort(vs)
+	return vs
+}

@@ -1,0 +1,178 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// The go command does every download: it checks each module against go.sum
+// and the checksum database before it writes the cache, which is the
+// verification modcache relies on for versions it did not have.
+
+// Environ is the environment for the go commands a push or fetch runs: the
+// process's, plus the settings of the go env file it lacks (goEnv is what
+// `go env` reports, such as goenv.Env), so that the client settings worked
+// out from it see the same GOSUMDB and GOPRIVATE as go does.
+func Environ(goEnv map[string]string) []string {
+	env := os.Environ()
+	have := map[string]bool{}
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		have[k] = true
+	}
+	var keys []string
+	for k := range goEnv {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		// GOMODCACHE is set per command; GOVERSION is not a setting.
+		if v := goEnv[k]; v != "" && !have[k] && k != "GOMODCACHE" && k != "GOVERSION" {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// withEnv returns env with the given KEY=value settings replacing earlier
+// ones.
+func withEnv(env []string, kvs ...string) []string {
+	out := make([]string, 0, len(env)+len(kvs))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for _, o := range kvs {
+			if strings.HasPrefix(o, k+"=") {
+				replaced = true
+				break
+			}
+		}
+		if !replaced {
+			out = append(out, kv)
+		}
+	}
+	return append(out, kvs...)
+}
+
+// getEnv returns the last value of key in env.
+func getEnv(env []string, key string) string {
+	v := ""
+	for _, kv := range env {
+		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
+			v = val
+		}
+	}
+	return v
+}
+
+// goEnv is env for a go command that uses the module cache at root, and no
+// network when offline.
+func goEnv(env []string, root string, offline bool) []string {
+	kv := []string{"GOMODCACHE=" + root}
+	if offline {
+		kv = append(kv, "GOPROXY=off")
+	}
+	return withEnv(env, kv...)
+}
+
+// runGo runs the go command in dir and returns its standard output. A
+// failure is one line naming the command and what go said.
+func runGo(ctx context.Context, dir string, env []string, stderr io.Writer, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out, errb bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &errb
+	if stderr != nil {
+		cmd.Stderr = io.MultiWriter(&errb, stderr)
+	}
+	err := cmd.Run()
+	if err != nil {
+		if ctx.Err() != nil {
+			return out.Bytes(), ctx.Err()
+		}
+		// go ends with the reason it gave up.
+		msg := strings.TrimSpace(errb.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		if msg == "" {
+			msg = err.Error()
+		}
+		return out.Bytes(), fmt.Errorf("go %s (in %s): %s", strings.Join(args, " "), dir, msg)
+	}
+	return out.Bytes(), nil
+}
+
+// moduleJSON is one object of `go mod download -json`.
+type moduleJSON struct {
+	Path, Version, Query string
+	Error                string
+	Info, GoMod, Zip     string
+	Sum, GoModSum        string
+}
+
+func parseModuleJSON(data []byte) ([]moduleJSON, error) {
+	var out []moduleJSON
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var m moduleJSON
+		err := dec.Decode(&m)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("go mod download -json: unexpected output: %v", err)
+		}
+		out = append(out, m)
+	}
+}
+
+// downloadMods has go download the given versions into the cache at root,
+// outside any module, and returns the ones that failed with go's reason.
+func downloadMods(ctx context.Context, root string, env []string, mods []module.Version) map[module.Version]string {
+	failed := map[module.Version]string{}
+	if len(mods) == 0 {
+		return failed
+	}
+	fail := func(reason string) map[module.Version]string {
+		for _, m := range mods {
+			failed[m] = reason
+		}
+		return failed
+	}
+	dir, err := os.MkdirTemp("", "modcache-download-")
+	if err != nil {
+		return fail(err.Error())
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"mod", "download", "-json"}
+	for _, m := range mods {
+		args = append(args, m.String())
+	}
+	out, runErr := runGo(ctx, dir, withEnv(goEnv(env, root, false), "GOWORK=off", "GOFLAGS=-mod=mod"), nil, args...)
+	results, err := parseModuleJSON(out)
+	if err != nil || len(results) == 0 && runErr != nil {
+		if runErr != nil {
+			return fail(runErr.Error())
+		}
+		return fail(err.Error())
+	}
+	for _, r := range results {
+		if r.Error != "" {
+			failed[module.Version{Path: r.Path, Version: r.Version}] = "go mod download: " + firstLine(r.Error)
+		}
+	}
+	return failed
+}

@@ -1,0 +1,157 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+func TestOpen(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ url, kind, err string }{
+		{url: "/srv/goproxy", kind: "*mirror.dirTarget"},
+		{url: "file:///srv/goproxy", kind: "*mirror.dirTarget"},
+		{url: "athens:///var/lib/athens", kind: "*mirror.dirTarget"},
+		{url: "bundle:///tmp/deps.tar.zst", kind: "*mirror.bundleTarget"},
+		{url: "bundle:///tmp/deps.zip", err: ".tar.gz or .tar.zst"},
+		{url: "s3://bucket/prefix?endpoint=http://127.0.0.1:9000&region=eu-west-1", kind: "*mirror.s3Target"},
+		{url: "s3://bucket/prefix?endpoint=ftp://x", err: "scheme must be http or https"},
+		{url: "s3://bucket/?acl=public", err: `unknown parameter "acl"`},
+		{url: "https://repo.example.com/go/", kind: "*mirror.httpTarget"},
+		{url: "http://127.0.0.1:8080/go/", kind: "*mirror.httpTarget"},
+		{url: "http://repo.example.com/go/", err: "--insecure-http"},
+		{url: "file://host/srv", err: "names host"},
+		{url: "relative/dir", err: "absolute path"},
+		{url: "ftp://x/y", err: `unknown scheme "ftp"`},
+	} {
+		tg, err := Open(ctx, tc.url, Options{})
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("Open(%q) = %v, want error containing %q", tc.url, err, tc.err)
+		case tc.err == "" && err != nil:
+			t.Errorf("Open(%q): %v", tc.url, err)
+		case tc.err == "" && typeName(tg) != tc.kind:
+			t.Errorf("Open(%q) = %s, want %s", tc.url, typeName(tg), tc.kind)
+		}
+	}
+	if _, err := Open(ctx, "http://repo.example.com/go/", Options{InsecureHTTP: true}); err != nil {
+		t.Errorf("--insecure-http: %v", err)
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case *dirTarget:
+		return "*mirror.dirTarget"
+	case *bundleTarget:
+		return "*mirror.bundleTarget"
+	case *s3Target:
+		return "*mirror.s3Target"
+	case *httpTarget:
+		return "*mirror.httpTarget"
+	}
+	return "?"
+}
+
+func TestParseName(t *testing.T) {
+	good := []string{
+		"example.com/!azure/!storage/@v/v0.1.0.zip",
+		"example.com/a/@v/list",
+		"example.com/a/@v/v2.0.0+incompatible.info",
+		"sumdb/sum.golang.org/supported",
+		"sumdb/sum.golang.org/lookup/example.com/!azure@v1.0.0",
+		"sumdb/sum.golang.org/tile/8/0/x001/234.p/5",
+	}
+	bad := []string{
+		"", "/abs/@v/list", "../x/@v/list", "example.com/./a/@v/list", "example.com//a/@v/list",
+		"example.com/A/@v/list", "example.com/a/@v/v1.0.zip", "example.com/a/@v/v1.0.0.exe",
+		"example.com/a/@v/../@v/list", "sumdb/x/tile/8/0/abc", "sumdb/x/latest", "sumdb/../x/supported",
+		"web.config",
+	}
+	for _, n := range good {
+		if _, err := parseName(n); err != nil {
+			t.Errorf("parseName(%q): %v", n, err)
+		}
+	}
+	for _, n := range bad {
+		if _, err := parseName(n); err == nil {
+			t.Errorf("parseName(%q) accepted", n)
+		}
+	}
+}
+
+// TestDirBrowseAndServe: a pushed directory can be browsed like a remote,
+// and the serving help and IIS config are right for it.
+func TestDirBrowseAndServe(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	dir := filepath.Join(t.TempDir(), "mirror")
+	plan, _ := push(t, c, projectSelection(c), dir)
+	ctx := context.Background()
+	tg, _ := Open(ctx, dir, Options{})
+	if vs, err := tg.Versions(ctx, "example.com/Azure/Storage"); err != nil || !slices.Equal(vs, []string{"v0.1.0"}) {
+		t.Errorf("Versions = %v, %v", vs, err)
+	}
+	if vs, err := tg.Versions(ctx, "example.com/nosuch"); err != nil || len(vs) != 0 {
+		t.Errorf("Versions(nosuch) = %v, %v", vs, err)
+	}
+	paths, err := tg.Catalog(ctx)
+	if want := []string{"example.com/Azure/Storage", "example.com/alpha", "example.com/beta", "example.com/gamma/v2", "example.com/old"}; err != nil || !slices.Equal(paths, want) {
+		t.Errorf("Catalog = %v, %v; want %v", paths, err, want)
+	}
+
+	p, err := WriteIISConfig(tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := readFile(t, p)
+	for _, ext := range []string{`".info"`, `".mod"`, `".zip"`, `"."`, `allowDoubleEscaping="true"`} {
+		if !strings.Contains(cfg, ext) {
+			t.Errorf("web.config lacks %s", ext)
+		}
+	}
+	help := ServeHelp(tg, plan.Settings)
+	if !strings.Contains(help, "alias "+filepath.ToSlash(dir)+"/;") || !strings.Contains(help, "web.config") {
+		t.Errorf("serve help:\n%s", help)
+	}
+	// web.config does not disturb the tree.
+	if paths2, _ := tg.Catalog(ctx); !slices.Equal(paths2, paths) {
+		t.Errorf("Catalog after web.config = %v", paths2)
+	}
+	if _, err := WriteIISConfig(&httpTarget{name: "https://x/"}); err == nil {
+		t.Errorf("web.config written to a non-directory target")
+	}
+	var noCat error
+	_, noCat = (&httpTarget{name: "https://x/"}).Catalog(ctx)
+	if !errors.Is(noCat, ErrNoCatalog) {
+		t.Errorf("http Catalog error %v, want ErrNoCatalog", noCat)
+	}
+}
+
+func TestClientSettings(t *testing.T) {
+	plan := &Plan{features: Features{List: true, SumDB: true, ModOnly: true}, Versions: []*VersionPlan{
+		{Path: "corp.example.com/lib", Version: "v1.0.0"},
+		{Path: "example.com/pub", Version: "v1.0.0"},
+	}}
+	dir, _ := newDir("/srv/goproxy", false)
+	s := clientSettings(dir, plan, []string{"sum.golang.org"}, []string{"GOPRIVATE=corp.example.com"})
+	if s.GOPROXY != "file:///srv/goproxy" || s.GONOPROXY != "none" || s.GONOSUMDB != "corp.example.com" || s.GOSUMDB != "" {
+		t.Errorf("private modules: %+v", s)
+	}
+	s = clientSettings(dir, plan, []string{"sumdb.test"}, []string{"GOSUMDB=sumdb.test+abcd+key http://127.0.0.1:1"})
+	if s.GOSUMDB != "sumdb.test+abcd+key" || s.GONOPROXY != "" {
+		t.Errorf("GOSUMDB with URL: %+v", s)
+	}
+	s = clientSettings(dir, plan, nil, nil)
+	if len(s.Notes) == 0 || !strings.Contains(s.Notes[0], "no records of the checksum database sum.golang.org") {
+		t.Errorf("no cached sumdb: %+v", s)
+	}
+	if got := strings.Join(s.Env(), " "); got != "GOPROXY=file:///srv/goproxy" {
+		t.Errorf("Env() = %q", got)
+	}
+}

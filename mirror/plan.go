@@ -1,0 +1,481 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+)
+
+// Selection says what to push.
+type Selection struct {
+	// Versions are exact versions (PATH@VERSION arguments, versions marked
+	// in the TUI). They are pushed in full; missing files are downloaded.
+	Versions []module.Version
+	// Patterns pick more versions from the cache. Those with a zip are
+	// pushed in full, those with only a .mod graph-only.
+	Patterns []cache.Pattern
+	// WithDeps adds the closure of Versions and Patterns computed from the
+	// cached go.mod files (see closure.go).
+	WithDeps bool
+	// Project is a main module (or workspace) directory: the go command
+	// there says what its build needs, and its go.mod's replace and
+	// exclude directives apply to the closure of Versions too.
+	Project string
+	// Offline forbids downloads; what the cache lacks is refused.
+	Offline bool
+	// Env is the environment for the go commands the plan runs (the
+	// user's); GOMODCACHE is set to the cache's root. It is also where the
+	// client settings read GOSUMDB, GOPRIVATE, GONOPROXY and GONOSUMDB.
+	Env []string
+	// MemoDir holds the memo of verified zip hashes (memo.go): "" is the
+	// user cache directory, MemoOff disables it.
+	MemoDir string
+}
+
+// Plan is what a push will do, as a value: print it for --dry-run, show it
+// in the TUI's push dialog, then hand it to NewPush.
+type Plan struct {
+	Root     string         `json:"root"`
+	Target   string         `json:"target"`
+	Versions []*VersionPlan `json:"versions"` // sorted by path, then semver
+	// SumDB are the checksum database files to copy; sumdb/<db>/supported
+	// comes last and is written after the others.
+	SumDB   []*File   `json:"sumdb,omitempty"`
+	Refused []Refusal `json:"refused,omitempty"`
+	// Downloaded are versions the go command fetched into the cache.
+	Downloaded []module.Version `json:"downloaded,omitempty"`
+	// Checked is set when the target was asked what it already holds, so
+	// File.Present means something.
+	Checked  bool           `json:"checked"`
+	Settings ClientSettings `json:"settings"`
+
+	features Features
+}
+
+// VersionPlan is one module version to push.
+type VersionPlan struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	// Full versions get .info, .mod and .zip and are named in @v/list;
+	// graph-only versions get .mod (and .info when cached).
+	Full    bool    `json:"full"`
+	Why     string  `json:"why"`               // selected, dependency or project
+	ZipHash string  `json:"zipHash,omitempty"` // verified h1
+	ModHash string  `json:"modHash"`           // h1 of the .mod
+	Files   []*File `json:"files"`
+}
+
+// Module returns the version as a module.Version.
+func (v *VersionPlan) Module() module.Version {
+	return module.Version{Path: v.Path, Version: v.Version}
+}
+
+// File is one file to push, by its GOPROXY name.
+type File struct {
+	Name    string `json:"name"`
+	Size    int64  `json:"size"`
+	Present bool   `json:"present,omitempty"` // the target already holds these exact bytes
+	src     *Source
+}
+
+// Refusal is a version that will not be pushed, and why.
+type Refusal struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	Reason  string `json:"reason"`
+}
+
+func (r Refusal) String() string { return r.Path + "@" + r.Version + ": " + r.Reason }
+
+// Totals sums up a plan for a summary line or the TUI's dialog.
+type Totals struct {
+	Versions, Full, GraphOnly int
+	Files                     int
+	Bytes                     int64
+	PresentFiles              int   // already on the target (Plan.Checked)
+	PresentBytes              int64 //
+	Refused                   int
+}
+
+// Totals counts the plan's versions and files.
+func (p *Plan) Totals() Totals {
+	t := Totals{Versions: len(p.Versions), Refused: len(p.Refused)}
+	for _, v := range p.Versions {
+		if v.Full {
+			t.Full++
+		} else {
+			t.GraphOnly++
+		}
+	}
+	for _, f := range p.files() {
+		t.Files++
+		t.Bytes += f.Size
+		if f.Present {
+			t.PresentFiles++
+			t.PresentBytes += f.Size
+		}
+	}
+	return t
+}
+
+// GoSum returns go.sum lines for every version in the plan.
+func (p *Plan) GoSum() []string {
+	var lines []string
+	for _, v := range p.Versions {
+		if v.ZipHash != "" {
+			lines = append(lines, fmt.Sprintf("%s %s %s", v.Path, v.Version, v.ZipHash))
+		}
+		lines = append(lines, fmt.Sprintf("%s %s/go.mod %s", v.Path, v.Version, v.ModHash))
+	}
+	return lines
+}
+
+func (p *Plan) files() []*File {
+	var fs []*File
+	for _, v := range p.Versions {
+		fs = append(fs, v.Files...)
+	}
+	return append(fs, p.SumDB...)
+}
+
+// PlanProgress is a snapshot of a running Planner.
+type PlanProgress struct {
+	Stage       string // what it is doing: closure, download, verify, target
+	Done, Total int
+}
+
+// Planner builds a Plan. Run it once; poll Progress from another goroutine.
+type Planner struct {
+	c   *cache.Cache
+	sel Selection
+	t   Target
+
+	stage       atomic.Pointer[string]
+	done, total atomic.Int64
+}
+
+// BuildPlan computes what pushing sel from c to t involves: the versions
+// and files, each verified, what t already holds, and what is refused. t
+// may be nil to plan without asking a target.
+func BuildPlan(ctx context.Context, c *cache.Cache, sel Selection, t Target) (*Plan, error) {
+	return NewPlanner(c, sel, t).Run(ctx)
+}
+
+// NewPlanner prepares BuildPlan for progress polling.
+func NewPlanner(c *cache.Cache, sel Selection, t Target) *Planner {
+	return &Planner{c: c, sel: sel, t: t}
+}
+
+// Progress returns what the planner is doing.
+func (p *Planner) Progress() PlanProgress {
+	s := ""
+	if v := p.stage.Load(); v != nil {
+		s = *v
+	}
+	return PlanProgress{Stage: s, Done: int(p.done.Load()), Total: int(p.total.Load())}
+}
+
+func (p *Planner) setStage(s string, total int) {
+	p.stage.Store(&s)
+	p.done.Store(0)
+	p.total.Store(int64(total))
+}
+
+// want is why a version is in the plan, and how.
+type want struct {
+	full bool
+	why  string
+}
+
+// planBuild is the state of one Run.
+type planBuild struct {
+	*Planner
+	plan    *Plan
+	wants   map[module.Version]*want
+	missing map[module.Version]string // versions that cannot be pushed, and why
+	seeds   []module.Version          // what the selection named, for the closure
+	main    *mainModule               // the project's, if any
+	sums    *sumSet
+	dbs     []string // checksum databases with files in the plan
+}
+
+// Run builds the plan: select the versions, add what they need to build,
+// have go download what the cache lacks, verify everything, add the
+// checksum database files, and ask the target what it holds already.
+func (p *Planner) Run(ctx context.Context) (*Plan, error) {
+	b := &planBuild{
+		Planner: p,
+		plan:    &Plan{Root: p.c.Root, features: Features{List: true, SumDB: true, ModOnly: true}},
+		wants:   map[module.Version]*want{},
+		missing: map[module.Version]string{},
+		sums:    newSumSet(p.c.Root),
+	}
+	if p.t != nil {
+		b.plan.Target, b.plan.features = p.t.String(), p.t.Features()
+	}
+	for _, step := range []func(context.Context) error{b.selectVersions, b.addProject, b.addClosure, b.download, b.verify, b.addSumDB, b.checkTarget} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	b.plan.Settings = clientSettings(p.t, b.plan, b.dbs, p.sel.Env)
+	return b.plan, nil
+}
+
+func (b *planBuild) add(m module.Version, full bool, why string) {
+	if w := b.wants[m]; w != nil {
+		w.full = w.full || full
+	} else {
+		b.wants[m] = &want{full: full, why: why}
+	}
+}
+
+// selectVersions takes the exact versions and the cached versions the
+// patterns match.
+func (b *planBuild) selectVersions(ctx context.Context) error {
+	sel := b.sel
+	for _, m := range sel.Versions {
+		if err := module.Check(m.Path, m.Version); err != nil || module.CanonicalVersion(m.Version) != m.Version {
+			return fmt.Errorf("cannot push %s: not a module path and canonical version", m)
+		}
+		b.add(m, true, "selected")
+		b.seeds = append(b.seeds, m)
+	}
+	if len(sel.Patterns) > 0 {
+		matched := 0
+		for _, v := range b.c.Select(sel.Patterns) {
+			m := module.Version{Path: v.Path, Version: v.Version}
+			switch {
+			case v.Has&cache.HasZip != 0:
+				b.add(m, true, "selected")
+			case v.Has&cache.HasMod != 0:
+				b.add(m, false, "selected")
+			default:
+				continue
+			}
+			b.seeds = append(b.seeds, m)
+			matched++
+		}
+		if matched == 0 && len(sel.Versions) == 0 && sel.Project == "" {
+			return fmt.Errorf("no version in the module cache %s matches %s", b.c.Root, patternsString(sel.Patterns))
+		}
+	}
+	if len(b.seeds) == 0 && sel.Project == "" {
+		return errors.New("nothing to push: name versions (PATH@VERSION), patterns, or a project")
+	}
+	return nil
+}
+
+// addProject asks the go command what the project needs.
+func (b *planBuild) addProject(ctx context.Context) error {
+	if b.sel.Project == "" {
+		return nil
+	}
+	b.setStage("project", 0)
+	cl, mm, err := projectClosure(ctx, b.c.Root, b.sel.Project, b.sel.Env, b.sel.Offline)
+	if err != nil {
+		return err
+	}
+	b.main = mm
+	for _, gs := range mm.goSums {
+		b.sums.addGoSumFile(gs)
+	}
+	b.addClosureResult(cl, "project")
+	return nil
+}
+
+// addClosure adds what the selected versions need, from the cached go.mod
+// files, under the project's replace and exclude directives if any.
+func (b *planBuild) addClosure(ctx context.Context) error {
+	if !b.sel.WithDeps || len(b.seeds) == 0 {
+		return nil
+	}
+	b.setStage("closure", 0)
+	cl, err := cacheClosure(ctx, b.c.Root, b.seeds, b.main, b.ensure())
+	if err != nil {
+		return err
+	}
+	b.addClosureResult(cl, "dependency")
+	return nil
+}
+
+func (b *planBuild) addClosureResult(cl *closure, why string) {
+	for _, m := range cl.full {
+		b.add(m, true, why)
+	}
+	for _, m := range cl.graph {
+		b.add(m, false, why)
+	}
+	mergeMissing(b.missing, cl.missing)
+}
+
+// ensure returns the downloader for versions the cache lacks, or nil
+// offline. go does the download, so go verifies what comes in.
+func (b *planBuild) ensure() ensureFunc {
+	if b.sel.Offline {
+		return nil
+	}
+	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
+		b.setStage("download", len(mods))
+		failed := downloadMods(ctx, b.c.Root, b.sel.Env, mods)
+		for _, m := range mods {
+			if _, bad := failed[m]; !bad {
+				b.plan.Downloaded = append(b.plan.Downloaded, m)
+			}
+		}
+		sortVersions(b.plan.Downloaded)
+		return failed
+	}
+}
+
+// download fetches the versions whose files the cache lacks. A target
+// that cannot hold graph-only versions (Athens) gets every version full.
+func (b *planBuild) download(ctx context.Context) error {
+	if !b.plan.features.ModOnly {
+		for _, w := range b.wants {
+			w.full = true
+		}
+	}
+	var need []module.Version
+	for m, w := range b.wants {
+		if _, gone := b.missing[m]; !gone && lacksFiles(b.c.Root, m, w.full) {
+			need = append(need, m)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	if ensure := b.ensure(); ensure != nil {
+		mergeMissing(b.missing, ensure(ctx, dedupe(need)))
+		return nil
+	}
+	for _, m := range need {
+		b.missing[m] = "not (completely) in the module cache, and --offline forbids downloading it"
+	}
+	return nil
+}
+
+// verify checks every version, in parallel; failures become refusals.
+func (b *planBuild) verify(ctx context.Context) error {
+	ms := make([]module.Version, 0, len(b.wants))
+	for m := range b.wants {
+		ms = append(ms, m)
+	}
+	sortVersions(ms)
+	memo := loadMemo(b.sel.MemoDir, b.c.Root)
+	defer memo.save()
+	v := &verifier{root: b.c.Root, sums: b.sums, memo: memo}
+	b.setStage("verify", len(ms))
+	results := make([]*VersionPlan, len(ms))
+	reasons := make([]string, len(ms))
+	parallel(ctx, runtime.GOMAXPROCS(0), len(ms), func(i int) {
+		defer b.done.Add(1)
+		m := ms[i]
+		if reason, gone := b.missing[m]; gone {
+			reasons[i] = reason
+			return
+		}
+		results[i], reasons[i] = v.verify(m, b.wants[m].full)
+		if results[i] != nil {
+			results[i].Why = b.wants[m].why
+		}
+	})
+	for i, m := range ms {
+		if reasons[i] != "" {
+			b.plan.Refused = append(b.plan.Refused, Refusal{Path: m.Path, Version: m.Version, Reason: reasons[i]})
+		} else if results[i] != nil {
+			b.plan.Versions = append(b.plan.Versions, results[i])
+		}
+	}
+	return nil
+}
+
+// addSumDB adds the cached checksum database files, where the target can
+// serve them.
+func (b *planBuild) addSumDB(ctx context.Context) error {
+	if !b.plan.features.SumDB {
+		return nil
+	}
+	var err error
+	b.plan.SumDB, b.dbs, err = sumdbFiles(b.c.Root, b.plan.Versions)
+	return err
+}
+
+// checkTarget marks the files the target already holds.
+func (b *planBuild) checkTarget(ctx context.Context) error {
+	if b.t == nil {
+		return nil
+	}
+	files := b.plan.files()
+	b.setStage("target", len(files))
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	parallel(ctx, 8, len(files), func(i int) {
+		defer b.done.Add(1)
+		same, err := b.t.Same(ctx, files[i].Name, files[i].src)
+		if err != nil {
+			mu.Lock()
+			if first == nil {
+				first = fmt.Errorf("checking what %s holds: %s: %v", b.t, files[i].Name, err)
+			}
+			mu.Unlock()
+			return
+		}
+		files[i].Present = same
+	})
+	b.plan.Checked = first == nil && ctx.Err() == nil
+	return first
+}
+
+// lacksFiles reports whether the cache is missing a file the version needs.
+func lacksFiles(root string, m module.Version, full bool) bool {
+	f, err := cache.PathsFor(root, m.Path, m.Version)
+	if err != nil {
+		return false // verify reports it
+	}
+	need := []string{f.Mod}
+	if full {
+		need = append(need, f.Info, f.Zip)
+	}
+	for _, p := range need {
+		if _, err := os.Lstat(p); err != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func patternsString(ps []cache.Pattern) string {
+	var s []string
+	for _, p := range ps {
+		if p.Version != "" {
+			s = append(s, p.Path+"@"+p.Version)
+		} else {
+			s = append(s, p.Path)
+		}
+	}
+	return strings.Join(s, " ")
+}
+
+// mergeMissing adds src to dst, keeping the first reason given.
+func mergeMissing(dst, src map[module.Version]string) {
+	for k, v := range src {
+		if _, ok := dst[k]; !ok {
+			dst[k] = v
+		}
+	}
+}

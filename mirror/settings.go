@@ -1,0 +1,112 @@
+package mirror
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// ClientSettings are the go environment settings that make clients use a
+// mirror, offline.
+type ClientSettings struct {
+	// GOPROXY is the mirror alone: no ",direct", so nothing leaks out and a
+	// missing module fails fast. Empty when the target is not something go
+	// can read directly (Athens storage, a bundle); Notes say what to do.
+	GOPROXY string `json:"GOPROXY,omitempty"`
+	// GOSUMDB is set when the user's value has to change: a "key URL" value
+	// would send go past the mirror to the database.
+	GOSUMDB string `json:"GOSUMDB,omitempty"`
+	// GONOSUMDB and GONOPROXY are set when private modules were pushed:
+	// GONOPROXY=none makes go fetch them from the mirror too, and GONOSUMDB
+	// keeps them away from the public checksum database.
+	GONOSUMDB string   `json:"GONOSUMDB,omitempty"`
+	GONOPROXY string   `json:"GONOPROXY,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
+}
+
+// Env returns the settings as KEY=value lines.
+func (s ClientSettings) Env() []string {
+	var env []string
+	for _, kv := range [][2]string{{"GOPROXY", s.GOPROXY}, {"GOSUMDB", s.GOSUMDB}, {"GONOSUMDB", s.GONOSUMDB}, {"GONOPROXY", s.GONOPROXY}} {
+		if kv[1] != "" {
+			env = append(env, kv[0]+"="+kv[1])
+		}
+	}
+	return env
+}
+
+func clientSettings(t Target, plan *Plan, dbs []string, env []string) ClientSettings {
+	var s ClientSettings
+	if t != nil {
+		s.GOPROXY, s.Notes = proxyURL(t)
+	}
+
+	gosumdb := getEnv(env, "GOSUMDB")
+	if gosumdb == "" {
+		gosumdb = "sum.golang.org"
+	}
+	if f := strings.Fields(gosumdb); gosumdb != "off" && len(f) > 0 {
+		name := f[0]
+		if i := strings.IndexByte(name, '+'); i >= 0 {
+			name = name[:i]
+		}
+		switch {
+		case !plan.features.SumDB:
+			s.Notes = append(s.Notes, fmt.Sprintf("this mirror cannot serve the checksum database %s: clients need complete go.sum files, or GOFLAGS=-mod=mod with GONOSUMDB or GOSUMDB=off", name))
+		case !slices.Contains(dbs, name):
+			s.Notes = append(s.Notes, fmt.Sprintf("the module cache holds no records of the checksum database %s: clients need complete go.sum files, or GONOSUMDB/GOSUMDB=off", name))
+		case len(f) == 2:
+			s.GOSUMDB = f[0]
+			s.Notes = append(s.Notes, "GOSUMDB without its URL, so go asks the mirror for the checksum database")
+		}
+	}
+
+	private := func(vars ...string) string {
+		for _, v := range vars {
+			if p := getEnv(env, v); p != "" {
+				return p
+			}
+		}
+		return ""
+	}
+	noSumDB, noProxy := private("GONOSUMDB", "GOPRIVATE"), private("GONOPROXY", "GOPRIVATE")
+	for _, v := range plan.Versions {
+		if noSumDB != "" && module.MatchPrefixPatterns(noSumDB, v.Path) {
+			s.GONOSUMDB = noSumDB
+		}
+		if noProxy != "" && noProxy != "none" && module.MatchPrefixPatterns(noProxy, v.Path) {
+			s.GONOPROXY = "none"
+		}
+	}
+	return s
+}
+
+// proxyURL is the GOPROXY value that reads what t holds.
+func proxyURL(t Target) (string, []string) {
+	switch t := t.(type) {
+	case *dirTarget:
+		if t.athens {
+			return "", []string{fmt.Sprintf("serve it with Athens: ATHENS_STORAGE_TYPE=disk ATHENS_DISK_STORAGE_ROOT=%s ATHENS_DOWNLOAD_MODE=none, then GOPROXY=<the Athens URL>", t.root)}
+		}
+		return fileURL(t.root), nil
+	case *httpTarget:
+		return strings.TrimSuffix(t.name, "/"), nil
+	case *s3Target:
+		return "", []string{"serve the bucket prefix over HTTPS (a bucket website, or a server reading from it) and set GOPROXY to its URL; the bucket directory of a posix gateway works as file:// too"}
+	case *bundleTarget:
+		return "", []string{fmt.Sprintf("carry the bundle over, then: modcache import %s (into the module cache; GOPROXY=off) or --to a mirror", t.path)}
+	}
+	return "", nil
+}
+
+// fileURL is the file:// URL of an absolute path, as go accepts it.
+func fileURL(p string) string {
+	s := strings.ReplaceAll(p, `\`, "/")
+	if !strings.HasPrefix(s, "/") {
+		s = "/" + s
+	}
+	return (&url.URL{Scheme: "file", Path: s}).String()
+}

@@ -1,0 +1,287 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/modcache/modcache/internal/config"
+	"github.com/modcache/modcache/proxy"
+)
+
+// Target is a place a push writes a GOPROXY tree to. Every name it is given
+// is a slash-separated path in the GOPROXY layout ("<esc path>/@v/<esc
+// version>.zip", "<esc path>/@v/list", "sumdb/<db>/..."); a target with
+// another layout (Athens) translates. Implementations are safe for
+// concurrent use.
+type Target interface {
+	Browser
+
+	// String names the target for messages, without credentials.
+	String() string
+
+	// Features says what the target's layout can hold.
+	Features() Features
+
+	// Same reports whether name already holds exactly src's bytes, so a
+	// re-run can skip it. A missing file is (false, nil).
+	Same(ctx context.Context, name string, src *Source) (bool, error)
+
+	// Put stores src at name atomically: a reader sees the old file, no
+	// file, or all of src, never a part. progress is called with byte
+	// counts as they are sent.
+	Put(ctx context.Context, name string, src *Source, progress func(n int64)) error
+
+	// Get reads a small file (a list); a missing one is an error matching
+	// fs.ErrNotExist.
+	Get(ctx context.Context, name string) ([]byte, error)
+
+	// Close releases the target. Writers that build one artefact (a bundle)
+	// discard it unless Commit was called first.
+	Close() error
+}
+
+// Committer is implemented by targets that must be finished explicitly
+// (bundles). Push.Run calls Commit after a push with no failures, with the
+// plan it pushed.
+type Committer interface {
+	Commit(ctx context.Context, p *Plan) error
+}
+
+// Browser is the read side of a mirror, enough for the TUI's right pane to
+// show what a named mirror holds beside the local cache.
+type Browser interface {
+	// Versions returns the versions the mirror lists for path, semver
+	// sorted; none (and no error) when it has no such module.
+	Versions(ctx context.Context, path string) ([]string, error)
+
+	// Catalog returns the module paths the mirror holds, sorted. Mirrors
+	// that cannot enumerate (plain HTTP) fail with an error matching
+	// ErrNoCatalog.
+	Catalog(ctx context.Context) ([]string, error)
+}
+
+// ErrNoCatalog is proxy.ErrNoCatalog, so the UI handles remotes and
+// mirrors alike.
+var ErrNoCatalog = proxy.ErrNoCatalog
+
+// Features describes what a target's storage layout can hold.
+type Features struct {
+	// List: the target stores @v/list files. Athens derives its list from
+	// its version directories instead.
+	List bool
+	// SumDB: the target can serve sumdb/<db>/... to go clients.
+	SumDB bool
+	// ModOnly: the target can hold a version without its zip. Athens
+	// cannot: it lists every version directory and serves source.zip from
+	// any version whose go.mod exists, so a graph-only version would be a
+	// listed version with no zip.
+	ModOnly bool
+}
+
+// Options configure Open.
+type Options struct {
+	// InsecureHTTP allows http:// targets on hosts other than loopback.
+	InsecureHTTP bool
+
+	// Credentials returns the login for an https URL (the go command's
+	// netrc rules); nil sends none. proxy.Client.Credentials fits.
+	Credentials func(u *url.URL) (login, password string, ok bool)
+
+	// HTTPClient is used for https and http targets; nil uses a default.
+	HTTPClient *http.Client
+
+	// S3 credentials and region; empty fields fall back to the standard
+	// AWS environment variables and ~/.aws/credentials, and to the URL's
+	// region parameter.
+	S3AccessKey, S3SecretKey, S3Region string
+}
+
+// Open returns the target a URL names:
+//
+//	file:///srv/goproxy or /srv/goproxy   a GOPROXY tree on disk
+//	athens:///var/lib/athens              Athens' disk storage layout
+//	s3://bucket/prefix?endpoint=host:port&region=r
+//	https://host/path/                    HTTP PUT (WebDAV, nginx dav_methods)
+//	http://127.0.0.1:8080/path/           plain HTTP: loopback, or Options.InsecureHTTP
+//	bundle:///tmp/deps.tar.gz             one archive (.tar.gz or .tar.zst)
+//
+// Nothing is written until Put; opening a missing directory is fine.
+func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
+	if filepath.IsAbs(rawURL) && !strings.Contains(rawURL, "://") {
+		return newDir(filepath.Clean(rawURL), false)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid mirror URL %q: %v", redact(rawURL), err)
+	}
+	switch u.Scheme {
+	case "file":
+		p, err := localPath(u)
+		if err != nil {
+			return nil, err
+		}
+		return newDir(p, false)
+	case "athens":
+		p, err := localPath(u)
+		if err != nil {
+			return nil, err
+		}
+		return newDir(p, true)
+	case "bundle":
+		p, err := localPath(u)
+		if err != nil {
+			return nil, err
+		}
+		return newBundle(p)
+	case "s3":
+		return newS3(ctx, u, opts)
+	case "http", "https":
+		return newHTTPPut(u, opts)
+	case "":
+		return nil, fmt.Errorf("invalid mirror %q: use an absolute path or a URL (file://, athens://, s3://, https://, bundle://)", rawURL)
+	}
+	return nil, fmt.Errorf("invalid mirror %q: unknown scheme %q (use file, athens, s3, https, http or bundle)", redact(rawURL), u.Scheme)
+}
+
+// OpenNamed is Open for a --to value that may name a mirror from the
+// config's [mirrors] table instead of giving a URL. A named mirror's S3
+// credentials and region override opts'.
+func OpenNamed(ctx context.Context, to string, mirrors map[string]config.Mirror, opts Options) (Target, error) {
+	if strings.ContainsAny(to, ":/\\") {
+		return Open(ctx, to, opts)
+	}
+	m, ok := mirrors[to]
+	if !ok {
+		return nil, fmt.Errorf("no mirror named %q in the config; give a URL or add [mirrors.%s] with a url", to, to)
+	}
+	if m.AccessKey != "" {
+		opts.S3AccessKey, opts.S3SecretKey = m.AccessKey, m.SecretKey
+	}
+	if m.Region != "" {
+		opts.S3Region = m.Region
+	}
+	return Open(ctx, m.URL, opts)
+}
+
+// localPath is the absolute path a file://, athens:// or bundle:// URL
+// names. Like file:// GOPROXY entries they take a path only.
+func localPath(u *url.URL) (string, error) {
+	if u.Host != "" {
+		return "", fmt.Errorf("invalid %s URL %s: names host %q; use %s:///absolute/path", u.Scheme, u.Redacted(), u.Host, u.Scheme)
+	}
+	p := filepath.FromSlash(u.Path)
+	if len(p) > 2 && p[0] == '\\' && filepath.VolumeName(p[1:]) != "" {
+		p = p[1:] // file:///C:/x on Windows
+	}
+	if !filepath.IsAbs(p) || u.RawQuery != "" {
+		return "", fmt.Errorf("invalid %s URL %s: want %s:///absolute/path", u.Scheme, u.Redacted(), u.Scheme)
+	}
+	return filepath.Clean(p), nil
+}
+
+func redact(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return s
+}
+
+// Source is the content of one file to push: a local file or bytes.
+type Source struct {
+	Path string // local file, opened without moving its atime
+	Data []byte // used when Path is ""
+	Size int64
+
+	once sync.Once
+	sum  string
+	err  error
+}
+
+// FileSource describes a local file of known size.
+func FileSource(path string, size int64) *Source { return &Source{Path: path, Size: size} }
+
+// BytesSource describes in-memory content.
+func BytesSource(data []byte) *Source { return &Source{Data: data, Size: int64(len(data))} }
+
+// Open returns the content. A file that changed size since it was planned
+// is an error: pushing it would break the size the plan promised.
+func (s *Source) Open() (io.ReadCloser, error) {
+	if s.Path == "" {
+		return bytesReader{bytes.NewReader(s.Data)}, nil
+	}
+	f, err := openNoAtime(s.Path)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || fi.Size() != s.Size {
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%s changed size since the plan (%d, now %d bytes); plan again", s.Path, s.Size, fi.Size())
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// bytesReader is seekable, like the files of other sources, so uploaders
+// can rewind for a retry.
+type bytesReader struct{ *bytes.Reader }
+
+func (bytesReader) Close() error { return nil }
+
+// SHA256 returns the hex SHA-256 of the content, computed once.
+func (s *Source) SHA256() (string, error) {
+	s.once.Do(func() {
+		if s.sum != "" {
+			return
+		}
+		r, err := s.Open()
+		if err != nil {
+			s.err = err
+			return
+		}
+		defer r.Close()
+		s.sum, s.err = hashReader(r)
+	})
+	return s.sum, s.err
+}
+
+// setSHA256 records a hash computed while the content was copied.
+func (s *Source) setSHA256(sum string) {
+	s.once.Do(func() { s.sum = sum })
+}
+
+func hashReader(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// countingReader reports bytes read and stops when ctx is done.
+type countingReader struct {
+	ctx      context.Context
+	r        io.Reader
+	progress func(int64)
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if n > 0 && c.progress != nil {
+		c.progress(int64(n))
+	}
+	return n, err
+}
