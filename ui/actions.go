@@ -8,6 +8,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/mirror"
 )
 
 // Actions are the operations behind the action keys, supplied by the
@@ -23,9 +24,19 @@ type Actions struct {
 	// plan never evicts whole what cannot be fetched again.
 	Lookup cache.RemoteLookup
 	// GoEnv is the environment of the go commands the program runs
-	// (repair, fetch); nil means the process's own.
+	// (repair, fetch, a push's downloads); nil means the process's own.
 	GoEnv []string
+	// Mirrors are the config's named mirrors, offered as push targets.
+	Mirrors []Mirror
+	// OpenTarget opens a push target: a mirror's name or a URL.
+	OpenTarget func(ctx context.Context, nameOrURL string) (mirror.Target, error)
+	// MemoDir is where pushes remember verified zip hashes ("" the
+	// default, mirror.MemoOff none).
+	MemoDir string
 }
+
+// Mirror is a named push target.
+type Mirror struct{ Name, URL string }
 
 // DefaultPrunePolicy is what P does when the config sets no policy: trees
 // unused for 30 days, which loses nothing (go re-extracts from the zip,
@@ -49,6 +60,23 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.openDialog(newVerifyDialog(m)), true
 	case key.Matches(msg, k.Prune):
 		return m.openDialog(newPruneDialog(m, nil)), true
+	case key.Matches(msg, k.Push):
+		marked, _ := m.local.marked()
+		if len(marked) == 0 {
+			m.setFlash(m.st.WarnText.Render("nothing marked: space marks versions or modules to push"))
+			return nil, true
+		}
+		if m.opts.Actions.OpenTarget == nil {
+			m.setFlash(m.st.WarnText.Render("pushing is not available here"))
+			return nil, true
+		}
+		return m.openDialog(newPushDialog(m, marked)), true
+	case key.Matches(msg, k.Fetch):
+		if len(m.remote.marks) == 0 {
+			m.setFlash(m.st.WarnText.Render("nothing to fetch: in the right pane (tab), space marks versions the remote has and the cache lacks"))
+			return nil, true
+		}
+		return m.openDialog(newFetchDialog(m)), true
 	case key.Matches(msg, k.Evict):
 		marked, _ := m.local.marked()
 		if len(marked) == 0 {

@@ -70,9 +70,12 @@ func newPruneDialog(m *Model, marks []module.Version) *pruneDialog {
 	return d
 }
 
-func (d *pruneDialog) setSize(w, h int)     { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
-func (d *pruneDialog) setStyles(st *Styles) { d.st = st; d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted }
-func (d *pruneDialog) busy() bool           { return d.stage == stagePlanning || d.stage == stageRunning }
+func (d *pruneDialog) setSize(w, h int) { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
+func (d *pruneDialog) setStyles(st *Styles) {
+	d.st = st
+	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
+}
+func (d *pruneDialog) busy() bool { return d.stage == stagePlanning || d.stage == stageRunning }
 
 func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
 
@@ -432,4 +435,3 @@ func (d *pruneDialog) doneView(title string) string {
 	}
 	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
 }
-

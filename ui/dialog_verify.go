@@ -74,9 +74,12 @@ func newVerifyDialog(m *Model) *verifyDialog {
 	return d
 }
 
-func (d *verifyDialog) setSize(w, h int)     { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
-func (d *verifyDialog) setStyles(st *Styles) { d.st = st; d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted }
-func (d *verifyDialog) busy() bool           { return d.stage == verifyRunning || d.stage == verifyRepairing }
+func (d *verifyDialog) setSize(w, h int) { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
+func (d *verifyDialog) setStyles(st *Styles) {
+	d.st = st
+	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
+}
+func (d *verifyDialog) busy() bool            { return d.stage == verifyRunning || d.stage == verifyRepairing }
 func (d *verifyDialog) poll(m *Model) tea.Cmd { return nil }
 
 func (d *verifyDialog) start(m *Model) tea.Cmd {

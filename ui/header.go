@@ -30,7 +30,8 @@ func (m *Model) headerView() string {
 	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(root, home+string(filepath.Separator)) {
 		root = "~" + root[len(home):]
 	}
-	line1 := st.Title.Render("modcache") + " " + st.Dim.Render(root)
+	title := st.Title.Render("modcache")
+	line1 := title + " " + st.Dim.Render(fitPath(root, max(8, w-9)))
 	c := m.state.Cache
 	if c != nil {
 		u := c.Usage
@@ -47,19 +48,23 @@ func (m *Model) headerView() string {
 				free = st.Dim.Render(text)
 			}
 		}
-		// The most detailed split that fits: vcs goes first, then the rest.
+		// Totals and free space always show; the split shows as far as it
+		// fits (vcs first to go), and the root path takes what is left,
+		// cut from the left so its telling end stays.
 		parts := []string{"tree " + units.Bytes(u.Trees), "zip " + units.Bytes(u.Zips)}
 		if u.VCS > 0 {
 			parts = append(parts, "vcs "+units.Bytes(u.VCS))
 		}
-		room := w - ansi.StringWidth(free) - 1
+		total := st.Bold.Render(units.Bytes(u.Total))
 		for n := len(parts); n >= 0; n-- {
-			cand := line1 + "  " + st.Bold.Render(units.Bytes(u.Total))
+			sizes := total
 			if n > 0 {
-				cand += st.Dim.Render(" · " + strings.Join(parts[:n], " · "))
+				sizes += st.Dim.Render(" · " + strings.Join(parts[:n], " · "))
 			}
-			if ansi.StringWidth(cand) <= room || n == 0 {
-				line1 = fit(cand, room) + " " + free
+			room := w - ansi.StringWidth(title) - ansi.StringWidth(sizes) - ansi.StringWidth(free) - 5
+			if room >= min(20, ansi.StringWidth(root)) || n == 0 {
+				left := title + " " + st.Dim.Render(strings.TrimRight(fitPath(root, max(1, room)), " ")) + "  " + sizes
+				line1 = fit(left, w-ansi.StringWidth(free)-1) + " " + free
 				break
 			}
 		}

@@ -281,8 +281,7 @@ func (p *localPane) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 	case "esc":
 		p.filtering = false
 		p.filter.Blur()
-		p.filter.SetValue("")
-		p.rebuild()
+		p.clearFilter()
 		return nil
 	case "enter", "down", "up", "tab":
 		p.filtering = false
@@ -298,6 +297,21 @@ func (p *localPane) updateFilter(msg tea.KeyPressMsg) tea.Cmd {
 		p.rebuild()
 	}
 	return cmd
+}
+
+// clearFilter shows every module again, keeping the cursor on the row it
+// was on.
+func (p *localPane) clearFilter() {
+	r, ok := p.selected()
+	p.filter.SetValue("")
+	p.rebuild()
+	if ok {
+		ver := ""
+		if r.ver != nil {
+			ver = r.ver.Version
+		}
+		p.selectPath(r.mod.Path, ver)
+	}
 }
 
 func (p *localPane) startFilter() tea.Cmd {

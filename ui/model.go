@@ -329,8 +329,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case msg.String() == "esc":
 		if m.local.filter.Value() != "" {
-			m.local.filter.SetValue("")
-			m.local.rebuild()
+			m.local.clearFilter()
 			return m.selectionChanged()
 		}
 		return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
 	"github.com/modcache/modcache/internal/goenv"
+	"github.com/modcache/modcache/mirror"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -178,9 +179,15 @@ func (a *app) sources() ([]proxy.Source, error) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
+		// GOPROXY-style mirrors are read like any proxy; other layouts (S3,
+		// Athens, bundles) through the mirror package.
 		src, err := client.NamedSource(n, cfg.Mirrors[n].URL)
 		if err != nil {
-			return nil, fmt.Errorf("%s: mirrors.%s: %v", cfg.Path, n, err)
+			t, terr := a.openMirror(context.Background(), n, false)
+			if terr != nil {
+				return nil, fmt.Errorf("%s: mirrors.%s: %v", cfg.Path, n, terr)
+			}
+			src = mirror.AsSource(n, t)
 		}
 		sources = append(sources, src)
 	}

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"sort"
 
 	"github.com/spf13/cobra"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/mirror"
 
 	"github.com/modcache/modcache/ui"
 )
@@ -36,13 +37,27 @@ func (a *app) uiOptions() (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
+	cfg, err := a.config()
+	if err != nil {
+		return ui.Options{}, err
+	}
+	var mirrors []ui.Mirror
+	for name, m := range cfg.Mirrors {
+		mirrors = append(mirrors, ui.Mirror{Name: name, URL: m.URL})
+	}
+	sort.Slice(mirrors, func(i, j int) bool { return mirrors[i].Name < mirrors[j].Name })
 	return ui.Options{
 		Store:   ui.NewStore(root, a.scanOptions()),
 		Sources: sources,
 		Actions: ui.Actions{
 			PrunePolicy: a.configuredPolicy,
 			Lookup:      lookup,
-			GoEnv:       append(os.Environ(), "GOMODCACHE="+root),
+			GoEnv:       a.childEnv(),
+			Mirrors:     mirrors,
+			OpenTarget: func(ctx context.Context, to string) (mirror.Target, error) {
+				return a.openMirror(ctx, to, false)
+			},
+			MemoDir: a.memoDir(),
 		},
 	}, nil
 }

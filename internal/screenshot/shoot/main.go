@@ -23,6 +23,7 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 	"github.com/modcache/modcache/internal/screenshot"
+	"github.com/modcache/modcache/mirror"
 	"github.com/modcache/modcache/proxy"
 	"github.com/modcache/modcache/ui"
 )
@@ -80,6 +81,8 @@ var scenes = []shot{
 	{"catalog-80x24", "whole remote: what is missing locally", ui.Scene{Width: 80, Height: 24, Dark: true,
 		Keys: []string{"R", "R", "c", "tab", "down"}}},
 	{"help-80x24", "keys", ui.Scene{Width: 80, Height: 24, Dark: true, Keys: []string{"?"}}},
+	{"push-80x24", "push marked versions and their dependencies", ui.Scene{Width: 80, Height: 24, Dark: true,
+		Keys: []string{"/", "a", "c", "m", "e", "enter", "space", "esc", "p", "enter"}}},
 	{"prune-80x24", "one-key prune: the preview", ui.Scene{Width: 80, Height: 24, Dark: true, Keys: []string{"P"}}},
 	{"evict-80x24", "evicting marked versions, full", ui.Scene{Width: 80, Height: 24, Dark: true,
 		Keys: []string{"/", "a", "c", "m", "e", "enter", "enter", "down", "down", "space", "space", "esc", "d", "tab"}}},
@@ -120,7 +123,6 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
-	c.Root = "/home/dev/go/pkg/mod" // what a user would see, not a temp dir
 	store := ui.NewStore(c.Root, cache.ScanOptions{NoIndex: true})
 	store.Set(c)
 	actions := ui.Actions{
@@ -131,6 +133,12 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 			vs, _, err := client.ListChain(ctx, path)
 			return cache.ModuleAvailability{Versions: vs, Err: err}
 		},
+		Mirrors: []ui.Mirror{{Name: "team", URL: "file:///srv/goproxy"}},
+		OpenTarget: func(ctx context.Context, to string) (mirror.Target, error) {
+			return mirror.Open(ctx, team.Dir, mirror.Options{})
+		},
+		GoEnv:   fc.Env,
+		MemoDir: mirror.MemoOff,
 	}
 	return ui.Options{Store: store, Sources: sources, Actions: actions, Now: time.Now}, nil
 }

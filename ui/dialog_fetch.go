@@ -1,0 +1,126 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/modcache/modcache/mirror"
+)
+
+// fetchDialog downloads versions marked in the right pane into the local
+// cache with the real go mod download (so go verifies them against go.sum
+// and the checksum database), using the user's GOPROXY.
+type fetchDialog struct {
+	st      *Styles
+	width   int
+	height  int
+	queries []string
+	fetcher *mirror.Fetcher
+	done    []mirror.Fetched
+	err     error
+	running bool
+	cancel  context.CancelFunc
+}
+
+type fetchDoneMsg struct {
+	done []mirror.Fetched
+	err  error
+}
+
+func newFetchDialog(m *Model) *fetchDialog {
+	d := &fetchDialog{}
+	for mv := range m.remote.marks {
+		d.queries = append(d.queries, mv.Path+"@"+mv.Version)
+	}
+	sort.Strings(d.queries)
+	return d
+}
+
+func (d *fetchDialog) setSize(w, h int)      { d.width, d.height = w, h }
+func (d *fetchDialog) setStyles(st *Styles)  { d.st = st }
+func (d *fetchDialog) busy() bool            { return d.running }
+func (d *fetchDialog) poll(m *Model) tea.Cmd { return nil }
+
+func (d *fetchDialog) start(m *Model) tea.Cmd {
+	if m.opts.ReadOnly {
+		d.err = fmt.Errorf("read-only session: fetching is not allowed")
+		return nil
+	}
+	env := m.opts.Actions.GoEnv
+	if env == nil {
+		env = os.Environ()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel, d.running = cancel, true
+	d.fetcher = mirror.NewFetcher(m.store.Root(), env, d.queries, false)
+	if m.opts.OnAction != nil {
+		m.opts.OnAction(fmt.Sprintf("fetch %d version(s)", len(d.queries)))
+	}
+	f := d.fetcher
+	return func() tea.Msg {
+		release, err := m.store.AcquireWrite(ctx, "fetch", nil)
+		if err != nil {
+			return fetchDoneMsg{err: err}
+		}
+		defer release()
+		done, err := f.Run(ctx)
+		// The cache changed on disk; a scan shows how, for every session.
+		m.store.Rescan()
+		return fetchDoneMsg{done, err}
+	}
+}
+
+func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case fetchDoneMsg:
+		d.done, d.err, d.running = msg.done, msg.err, false
+		for _, f := range msg.done {
+			if f.Error == "" {
+				delete(m.remote.marks, moduleVersion(f.Path, f.Version))
+			}
+		}
+	case tea.KeyPressMsg:
+		switch msg.String() {
+		case "esc", "ctrl+c":
+			if d.running {
+				d.cancel()
+				return nil
+			}
+			m.closeDialog()
+		case "enter":
+			if !d.running {
+				m.closeDialog()
+			}
+		}
+	}
+	return nil
+}
+
+func (d *fetchDialog) view() string {
+	st := d.st
+	title := fmt.Sprintf("Fetch %d version(s) into the cache", len(d.queries))
+	if d.running {
+		p := d.fetcher.Progress()
+		return box(st, d.width, d.height, title, []string{
+			st.Dim.Render("go mod download is fetching and verifying…"),
+			fmt.Sprintf("%d file(s) fetched", p.Requests),
+			st.Dim.Render(p.Current),
+		}, keyHint(st, "esc", "stop"))
+	}
+	var body []string
+	if d.err != nil {
+		body = append(body, st.DangerText.Render("✗ "+d.err.Error()))
+	}
+	for _, f := range d.done {
+		if f.Error != "" {
+			body = append(body, st.DangerText.Render("✗ ")+f.Path+"@"+f.Version+": "+f.Error)
+		} else {
+			body = append(body, st.OKText.Render("✓ ")+f.Path+"@"+f.Version)
+		}
+	}
+	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
+}

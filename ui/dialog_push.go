@@ -1,0 +1,374 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
+	"github.com/modcache/modcache/mirror"
+)
+
+// pushDialog pushes the marked versions, with everything they need to
+// build, to a mirror: pick the target, preview the closure (count, size,
+// what the target already has, what is refused and why), then upload with
+// a progress bar. It runs the same mirror.Plan and mirror.Push as
+// `modcache push`.
+type pushDialog struct {
+	st     *Styles
+	width  int
+	height int
+
+	sel     []module.Version
+	choices []Mirror // config mirrors, then "a URL"
+	choice  int
+	url     textinput.Model
+
+	stage   pushStage
+	target  mirror.Target
+	planner *mirror.Planner
+	plan    *mirror.Plan
+	push    *mirror.Push
+	result  *mirror.Result
+	err     error
+	cancel  context.CancelFunc
+	bar     progress.Model
+
+	mu      sync.Mutex
+	waiting string
+}
+
+type pushStage int
+
+const (
+	pushChoose pushStage = iota
+	pushPlanning
+	pushPreview
+	pushRunning
+	pushDone
+)
+
+type pushPlanMsg struct {
+	target mirror.Target
+	plan   *mirror.Plan
+	err    error
+}
+
+type pushDoneMsg struct {
+	res *mirror.Result
+	err error
+}
+
+func newPushDialog(m *Model, marked []*cache.Version) *pushDialog {
+	d := &pushDialog{choices: append([]Mirror(nil), m.opts.Actions.Mirrors...)}
+	for _, v := range marked {
+		d.sel = append(d.sel, versionKey(v))
+	}
+	d.choices = append(d.choices, Mirror{Name: "another target…"})
+	d.url = textinput.New()
+	d.url.Placeholder = "file:///srv/goproxy · s3://bucket/prefix?endpoint=… · https://host/path/ · bundle:///tmp/deps.tar.zst"
+	d.url.Prompt = "to "
+	d.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
+	return d
+}
+
+func (d *pushDialog) setSize(w, h int) {
+	d.width, d.height = w, h
+	d.bar.SetWidth(min(60, w-14))
+	d.url.SetWidth(min(66, w-12))
+}
+
+func (d *pushDialog) setStyles(st *Styles) {
+	d.st = st
+	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
+	d.url.SetStyles(st.Input())
+}
+
+func (d *pushDialog) busy() bool            { return d.stage == pushPlanning || d.stage == pushRunning }
+func (d *pushDialog) poll(m *Model) tea.Cmd { return nil }
+
+func (d *pushDialog) start(m *Model) tea.Cmd {
+	if len(d.choices) == 1 {
+		return d.url.Focus()
+	}
+	return nil
+}
+
+func (d *pushDialog) custom() bool { return d.choice == len(d.choices)-1 }
+
+// plan opens the target and builds the plan in the background: opening
+// may dial a server, and planning may download and hashes every zip.
+func (d *pushDialog) startPlan(m *Model) tea.Cmd {
+	to := d.choices[d.choice].Name
+	if d.custom() {
+		to = strings.TrimSpace(d.url.Value())
+		if to == "" {
+			return nil
+		}
+	}
+	d.stage = pushPlanning
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	acts, c, sel := m.opts.Actions, m.state.Cache, d.sel
+	env := acts.GoEnv
+	if env == nil {
+		env = os.Environ()
+	}
+	return func() tea.Msg {
+		t, err := acts.OpenTarget(ctx, to)
+		if err != nil {
+			return pushPlanMsg{err: err}
+		}
+		p := mirror.NewPlanner(c, mirror.Selection{Versions: sel, WithDeps: true, Env: env, MemoDir: acts.MemoDir}, t)
+		d.mu.Lock()
+		d.planner = p
+		d.mu.Unlock()
+		plan, err := p.Run(ctx)
+		if err != nil {
+			t.Close()
+		}
+		return pushPlanMsg{target: t, plan: plan, err: err}
+	}
+}
+
+func (d *pushDialog) update(m *Model, msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pushPlanMsg:
+		if d.stage != pushPlanning {
+			if msg.target != nil {
+				msg.target.Close()
+			}
+			return nil
+		}
+		d.target, d.plan, d.err, d.stage = msg.target, msg.plan, msg.err, pushPreview
+	case pushDoneMsg:
+		d.result, d.err, d.stage = msg.res, msg.err, pushDone
+		if d.target != nil {
+			d.target.Close()
+		}
+		// A push may have downloaded what the cache lacked.
+		if d.plan != nil && len(d.plan.Downloaded) > 0 {
+			m.store.Rescan()
+		}
+	case tea.KeyPressMsg:
+		return d.key(m, msg)
+	}
+	return nil
+}
+
+func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
+	k := msg.String()
+	switch d.stage {
+	case pushChoose:
+		switch {
+		case k == "esc":
+			m.closeDialog()
+		case k == "enter":
+			return d.startPlan(m)
+		case k == "up" && d.choice > 0 && !(d.custom() && d.url.Value() != ""):
+			d.choice--
+			d.url.Blur()
+		case k == "down" && d.choice < len(d.choices)-1:
+			d.choice++
+			if d.custom() {
+				return d.url.Focus()
+			}
+		case d.custom():
+			var cmd tea.Cmd
+			d.url, cmd = d.url.Update(msg)
+			return cmd
+		}
+	case pushPlanning:
+		if k == "esc" {
+			d.cancel()
+			m.closeDialog()
+		}
+	case pushPreview:
+		switch {
+		case k == "esc":
+			if d.target != nil {
+				d.target.Close()
+			}
+			m.closeDialog()
+		case k == "enter" && d.err == nil && len(d.plan.Versions) > 0:
+			return d.run(m)
+		}
+	case pushRunning:
+		if k == "esc" || k == "ctrl+c" {
+			d.cancel() // uploads are atomic: nothing partial is left visible
+		}
+	case pushDone:
+		if k == "esc" || k == "enter" {
+			m.closeDialog()
+		}
+	}
+	return nil
+}
+
+func (d *pushDialog) run(m *Model) tea.Cmd {
+	if m.opts.ReadOnly {
+		d.err = fmt.Errorf("read-only session: pushing is not allowed")
+		return nil
+	}
+	d.stage = pushRunning
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
+	tot := d.plan.Totals()
+	what := fmt.Sprintf("push %d versions (%s) to %s", tot.Versions, units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
+	if m.opts.OnAction != nil {
+		m.opts.OnAction(what)
+	}
+	push := d.push
+	return func() tea.Msg {
+		release, err := m.store.AcquireWrite(ctx, what, func(holder string) {
+			d.mu.Lock()
+			d.waiting = holder
+			d.mu.Unlock()
+		})
+		if err != nil {
+			return pushDoneMsg{err: err}
+		}
+		defer release()
+		d.mu.Lock()
+		d.waiting = ""
+		d.mu.Unlock()
+		res, err := push.Run(ctx)
+		return pushDoneMsg{res, err}
+	}
+}
+
+func (d *pushDialog) view() string {
+	st := d.st
+	title := fmt.Sprintf("Push %d marked version(s) with their dependencies", len(d.sel))
+	switch d.stage {
+	case pushChoose:
+		body := []string{"to which mirror?", ""}
+		for i, c := range d.choices {
+			line := "  " + c.Name
+			if c.URL != "" {
+				line += st.Dim.Render("  " + c.URL)
+			}
+			if i == d.choice {
+				line = st.Cursor.Render("▸ "+c.Name) + st.Dim.Render("  "+c.URL)
+			}
+			body = append(body, line)
+		}
+		if d.custom() {
+			body = append(body, "", d.url.View())
+		}
+		return box(st, d.width, d.height, title, body, keyHint(st, "↑/↓", "choose", "enter", "plan", "esc", "cancel"))
+	case pushPlanning:
+		d.mu.Lock()
+		p := d.planner
+		d.mu.Unlock()
+		line := st.Dim.Render("opening the target…")
+		if p != nil {
+			pr := p.Progress()
+			line = st.Dim.Render(fmt.Sprintf("%s %d/%d", pr.Stage, pr.Done, pr.Total))
+			if pr.Stage == "verify" {
+				line += st.Dim.Render(" · checking every zip against its hash before it may leave the machine")
+			}
+		}
+		return box(st, d.width, d.height, title, []string{line}, keyHint(st, "esc", "cancel"))
+	case pushRunning:
+		return d.runningView(title)
+	case pushDone:
+		return d.doneView(title)
+	}
+	return d.previewView(title)
+}
+
+func (d *pushDialog) previewView(title string) string {
+	st := d.st
+	if d.err != nil {
+		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "esc", "close"))
+	}
+	t := d.plan.Totals()
+	body := []string{
+		st.Dim.Render("to ") + d.plan.Target,
+		fmt.Sprintf("%d version(s): %d full, %d graph-only (.mod only) · %d files · %s",
+			t.Versions, t.Full, t.GraphOnly, t.Files, st.Bold.Render(units.Bytes(t.Bytes))),
+	}
+	if d.plan.Checked {
+		body = append(body, st.Dim.Render("already there: ")+fmt.Sprintf("%d files, %s; they are skipped", t.PresentFiles, units.Bytes(t.PresentBytes)))
+	}
+	if n := len(d.plan.Downloaded); n > 0 {
+		body = append(body, fmt.Sprintf("downloaded %d missing version(s) with go mod download", n))
+	}
+	if n := len(d.plan.SumDB); n > 0 {
+		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %d cached file(s), so clients keep GOSUMDB on offline", n)))
+	}
+	for i, r := range d.plan.Refused {
+		if i == 5 {
+			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more refused", len(d.plan.Refused)-5)))
+			break
+		}
+		body = append(body, st.DangerText.Render("refused ")+r.String())
+	}
+	hints := []string{"esc", "cancel"}
+	if len(d.plan.Versions) > 0 {
+		hints = append([]string{"enter", "push"}, hints...)
+	} else {
+		body = append(body, "", st.WarnText.Render("nothing to push"))
+	}
+	return box(st, d.width, d.height, title, body, keyHint(st, hints...))
+}
+
+func (d *pushDialog) runningView(title string) string {
+	st := d.st
+	d.mu.Lock()
+	waiting := d.waiting
+	d.mu.Unlock()
+	if waiting != "" {
+		return box(st, d.width, d.height, title, []string{st.WarnText.Render("waiting: another write action is running (" + waiting + ")")}, keyHint(st, "esc", "give up"))
+	}
+	p := d.push.Progress()
+	frac := float64(p.Bytes) / float64(max(1, p.BytesTotal))
+	return box(st, d.width, d.height, title, []string{
+		d.bar.ViewAs(frac),
+		fmt.Sprintf("%s of %s · %s/s · %d/%d files (%d already there)", st.Bold.Render(units.Bytes(p.Bytes)),
+			units.Bytes(p.BytesTotal), units.Bytes(int64(p.BytesPerSec)), p.Files, p.FilesTotal, p.Skipped),
+		st.Dim.Render(p.Current),
+	}, keyHint(st, "esc", "stop"))
+}
+
+func (d *pushDialog) doneView(title string) string {
+	st := d.st
+	if d.result == nil {
+		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + errorLine(d.err))}, keyHint(st, "enter", "close"))
+	}
+	r := d.result
+	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %d file(s), %s in %s; %d already there; %d list(s) written",
+		r.Sent, units.Bytes(r.Bytes), r.Elapsed.Round(100*time.Millisecond), r.Skipped, r.Lists)
+	if len(r.Failures) > 0 {
+		head = st.DangerText.Render(fmt.Sprintf("✗ %d file(s) failed", len(r.Failures))) + fmt.Sprintf("; %d pushed", r.Sent)
+	}
+	body := []string{head}
+	for i, f := range r.Failures {
+		if i == 4 {
+			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more", len(r.Failures)-4)))
+			break
+		}
+		body = append(body, st.DangerText.Render("✗ ")+f.Error())
+	}
+	if env := d.plan.Settings.Env(); len(env) > 0 && len(r.Failures) == 0 {
+		body = append(body, "", "clients use it with:")
+		for _, kv := range env {
+			body = append(body, "  "+st.Bold.Render(kv))
+		}
+	}
+	for _, n := range d.plan.Settings.Notes {
+		body = append(body, st.WarnText.Render("• ")+n)
+	}
+	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
+}
