@@ -31,16 +31,23 @@ type Finding struct {
 }
 
 func (f Finding) String() string {
+	if f.Version == "" {
+		return fmt.Sprintf("%s: %s", f.Path, f.Detail)
+	}
 	return fmt.Sprintf("%s@%s: %s", f.Path, f.Version, f.Detail)
 }
 
 // Kinds of findings.
 const (
-	FindingZipHash     = "zip-hash"     // zip does not hash to .ziphash
+	FindingZipHash     = "zip-hash"     // zip (or zip and tree) do not hash to .ziphash
 	FindingZipInvalid  = "zip-invalid"  // zip unreadable or fails zip.CheckZip
 	FindingZipHashBad  = "ziphash-bad"  // .ziphash unreadable or not an h1: line
-	FindingModInvalid  = "mod-invalid"  // .mod unreadable or does not parse
+	FindingModInvalid  = "mod-invalid"  // .mod unreadable, does not parse, or differs from the zip's go.mod
 	FindingInfoInvalid = "info-invalid" // .info unreadable, malformed, or names another version
+	FindingTree        = "tree"         // extracted tree differs from .ziphash, or holds what go never extracts
+	FindingPartial     = "partial"      // .partial with no go command holding the lock
+	FindingState       = "state"        // a combination of files go rejects
+	FindingList        = "list"         // list disagrees with the .mod files present (Version is "")
 	FindingGoSum       = "gosum"        // disagrees with a go.sum line
 )
 

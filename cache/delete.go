@@ -1,0 +1,388 @@
+package cache
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
+)
+
+// The safe-delete protocol (DESIGN.md), per version:
+//
+//	flock <v>.lock → write <v>.partial → remove the tree → (full) remove
+//	.zip, .ziphash, .mod, .info → rewrite list → remove .partial → unlock
+//
+// The lock keeps go from downloading or extracting the version while we
+// work. The .partial marker is written before the tree is touched, so a
+// crash anywhere leaves a state go repairs on its own: with .partial present
+// go ignores the tree (DownloadDir reports it partial), removes it and
+// extracts again from the zip, and go mod verify skips it.
+//
+// In full mode the zip goes before .ziphash. A zip without .ziphash makes
+// go mod verify fail ("missing ziphash"); a .ziphash without zip or tree is
+// "nothing downloaded" to verify and a fetch away from complete for a build.
+// .mod goes before .info because an .info alone is what a version query
+// leaves, a state go writes itself. A crash between removing .mod and
+// rewriting list leaves list naming a version without .mod; only a cache
+// served as a GOPROXY notices, and the next prune, finding the orphan
+// .partial, rewrites the list.
+
+var (
+	errSymlink  = errors.New("is a symlink or not a directory; refusing to go through it")
+	errLockHeld = errors.New("locked by a running go command")
+	errEscapes  = errors.New("path element would leave the module cache; refusing")
+)
+
+// checkElem refuses path elements that could lead outside the root.
+func checkElem(elem string) error {
+	if elem == "" || elem == "." || elem == ".." || strings.ContainsAny(elem, `/\`+"\x00") {
+		return errEscapes
+	}
+	return nil
+}
+
+// stepHook is called after each step of a delete; tests return an error
+// to stop there, as a crash would, leaving the files as they are.
+var stepHook func(item, step string) error
+
+func step(item, name string) error {
+	if stepHook == nil {
+		return nil
+	}
+	return stepHook(item, name)
+}
+
+// verPaths names a version's files relative to the root, slash-separated.
+type verPaths struct {
+	vdir    string // cache/download/<esc path>/@v
+	escVer  string
+	treeDir string // the tree's parent
+	tree    string // the tree's last element: <last path elem>@<esc version>
+}
+
+func versionPaths(modPath, version string) (verPaths, error) {
+	escPath, err := module.EscapePath(modPath)
+	if err != nil {
+		return verPaths{}, fmt.Errorf("invalid module path %q: %v", modPath, err)
+	}
+	if module.CanonicalVersion(version) != version {
+		return verPaths{}, fmt.Errorf("invalid version %q for %s: not canonical", version, modPath)
+	}
+	escVer, err := module.EscapeVersion(version)
+	if err != nil {
+		return verPaths{}, fmt.Errorf("invalid version %q for %s: %v", version, modPath, err)
+	}
+	dir, last := path.Split(escPath)
+	return verPaths{
+		vdir:    "cache/download/" + escPath + "/@v",
+		escVer:  escVer,
+		treeDir: strings.TrimSuffix(dir, "/"),
+		tree:    last + "@" + escVer,
+	}, nil
+}
+
+// evict runs the protocol for one planned action. skip is set, and nothing
+// is changed, when the version cannot be evicted now.
+func evict(root string, a Action, wait time.Duration) (skip string, err error) {
+	item := a.Path + "@" + a.Version
+	p, err := versionPaths(a.Path, a.Version)
+	if err != nil {
+		return "", err
+	}
+	vd, err := openSafe(root, p.vdir)
+	if errors.Is(err, os.ErrNotExist) {
+		return "no longer in the cache", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer vd.Close()
+	unlock, err := vd.lock(p.escVer+".lock", wait)
+	if err == errLockHeld {
+		return errLockHeld.Error(), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if err := step(item, "locked"); err != nil {
+		return "", err
+	}
+	// The plan came from a scan; under the lock, make sure a dir eviction
+	// still leaves go something to extract from.
+	if a.Mode == ModeDir && (!vd.exists(p.escVer+".zip") || !vd.exists(p.escVer+".mod")) {
+		return "its zip or .mod is gone since the scan; removing the tree now would lose it", nil
+	}
+	partial := p.escVer + ".partial"
+	if err := vd.create(partial); err != nil {
+		return "", err
+	}
+	if err := step(item, "partial"); err != nil {
+		return "", err
+	}
+	if err := deleteTree(root, p.treeDir, p.tree); err != nil {
+		return "", err
+	}
+	if err := step(item, "tree"); err != nil {
+		return "", err
+	}
+	if a.Mode == ModeFull {
+		for _, ext := range []string{".zip", ".ziphash", ".mod", ".info"} {
+			if err := vd.remove(p.escVer + ext); err != nil {
+				return "", err
+			}
+			if err := step(item, ext); err != nil {
+				return "", err
+			}
+		}
+	}
+	if err := rewriteList(vd); err != nil {
+		return "", err
+	}
+	if err := step(item, "list"); err != nil {
+		return "", err
+	}
+	return "", vd.remove(partial)
+}
+
+// deleteTree removes root/dir/name if it exists.
+func deleteTree(root, dir, name string) error {
+	if err := checkElem(name); err != nil {
+		return fmt.Errorf("%s/%s: %w", dir, name, err)
+	}
+	pd, err := openSafe(root, dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer pd.Close()
+	return pd.removeAll(name)
+}
+
+// rewriteList is cmd/go's rewriteVersionList: under a lock on list, list
+// the canonical versions that have a .mod file, semver-sorted, one per
+// line, writing only when the contents change. go serves list from the
+// cache when it is used as a GOPROXY, and a version without .mod is
+// unusable there.
+func rewriteList(vd *safeDir) (err error) {
+	if fi, err := os.Lstat(vd.path("list")); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w", vd.path("list"), errSymlink)
+	}
+	f, err := lockedfile.Edit(vd.path("list"))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	ents, err := os.ReadDir(vd.name)
+	if err != nil {
+		return err
+	}
+	var list []string
+	for _, e := range ents {
+		if v, ok := strings.CutSuffix(e.Name(), ".mod"); ok && v != "" && module.CanonicalVersion(v) == v {
+			list = append(list, v)
+		}
+	}
+	semver.Sort(list)
+	var buf bytes.Buffer
+	for _, v := range list {
+		buf.WriteString(v)
+		buf.WriteString("\n")
+	}
+	if fi, err := f.Stat(); err == nil && int(fi.Size()) == buf.Len() {
+		old := make([]byte, buf.Len()+1)
+		if n, err := f.ReadAt(old, 0); err == io.EOF && n == buf.Len() && bytes.Equal(buf.Bytes(), old[:n]) {
+			return nil
+		}
+	}
+	// As go does: truncate, reserve the size zero-filled, then write, so a
+	// torn write shows as NUL bytes rather than as a plausible list.
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	if err := f.Truncate(int64(buf.Len())); err != nil {
+		return err
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Truncate(0)
+		return err
+	}
+	return nil
+}
+
+// relist rewrites the list of one module, for verify's repair.
+func relist(root, modPath string) error {
+	escPath, err := module.EscapePath(modPath)
+	if err != nil {
+		return err
+	}
+	vd, err := openSafe(root, "cache/download/"+escPath+"/@v")
+	if err != nil {
+		return err
+	}
+	defer vd.Close()
+	return rewriteList(vd)
+}
+
+// removeStray cleans one leftover of an interrupted go command, under the
+// lock go would hold while writing it.
+func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time) (skip string, err error) {
+	dir, name := path.Split(s.Path)
+	dir = strings.TrimSuffix(dir, "/")
+	if err := checkElem(name); err != nil {
+		return "", err
+	}
+	switch s.Kind {
+	case "tmp":
+		// Go writes .info and .mod through temp files without holding
+		// the version lock, so age is the only safe signal.
+		d, err := openSafe(root, dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return "no longer in the cache", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		defer d.Close()
+		mt, err := d.mtime(name)
+		if errors.Is(err, os.ErrNotExist) {
+			return "no longer in the cache", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if now.Sub(mt) < minAge {
+			return "written recently; it may belong to a running go command", nil
+		}
+		if escVer, ok := tmpVersion(name); ok {
+			unlock, err := d.lock(escVer+".lock", wait)
+			if err == errLockHeld {
+				return errLockHeld.Error(), nil
+			}
+			if err != nil {
+				return "", err
+			}
+			defer unlock()
+		}
+		return "", d.remove(name)
+
+	case "partial":
+		escPath, ok := strings.CutPrefix(dir, "cache/download/")
+		escPath, ok2 := strings.CutSuffix(escPath, "/@v")
+		escVer, ok3 := strings.CutSuffix(name, ".partial")
+		if !ok || !ok2 || !ok3 {
+			return "", errors.New("not a .partial marker go writes; refusing")
+		}
+		vd, err := openSafe(root, dir)
+		if errors.Is(err, os.ErrNotExist) {
+			return "no longer in the cache", nil
+		}
+		if err != nil {
+			return "", err
+		}
+		defer vd.Close()
+		unlock, err := vd.lock(escVer+".lock", wait)
+		if err == errLockHeld {
+			return errLockHeld.Error(), nil
+		}
+		if err != nil {
+			return "", err
+		}
+		defer unlock()
+		if !vd.exists(name) {
+			return "no longer in the cache", nil
+		}
+		// What go does on finding .partial: drop the half-extracted tree.
+		treeDir, last := path.Split(escPath)
+		if err := deleteTree(root, strings.TrimSuffix(treeDir, "/"), last+"@"+escVer); err != nil {
+			return "", err
+		}
+		if err := rewriteList(vd); err != nil {
+			return "", err
+		}
+		return "", vd.remove(name)
+
+	case "tmpdir":
+		// <esc path>@<esc version>.tmp-NNN from go before 1.16, which
+		// held the version lock while extracting into it.
+		at := strings.LastIndexByte(s.Path, '@')
+		i := strings.Index(s.Path, ".tmp-")
+		if at < 0 || i < at {
+			return "", errors.New("not a temporary extraction directory go writes; refusing")
+		}
+		var unlock func()
+		if vd, err := openSafe(root, "cache/download/"+s.Path[:at]+"/@v"); err == nil {
+			defer vd.Close()
+			unlock, err = vd.lock(s.Path[at+1:i]+".lock", wait)
+			if err == errLockHeld {
+				return errLockHeld.Error(), nil
+			}
+			if err != nil {
+				return "", err
+			}
+			defer unlock()
+		}
+		return "", deleteTree(root, dir, name)
+	}
+	return "", fmt.Errorf("unknown kind of leftover %q; refusing", s.Kind)
+}
+
+// tmpVersion finds the escaped version in a temp file name go writes:
+// <esc version>.<zip|mod|info><digits>.tmp.
+func tmpVersion(name string) (string, bool) {
+	s := strings.TrimSuffix(name, ".tmp")
+	s = strings.TrimRight(s, "0123456789")
+	for _, ext := range []string{".zip", ".mod", ".info", ".ziphash"} {
+		if v, ok := strings.CutSuffix(s, ext); ok && v != "" {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// removeVCS deletes a clone in cache/vcs and its .info under the lock go
+// takes to use it. The .info goes first: go reuses a clone only when both
+// exist, and starts from scratch (removing the directory) otherwise.
+func removeVCS(root string, r VCSRepo, wait time.Duration) (skip string, err error) {
+	dir, hash := path.Split(r.Dir)
+	if err := checkElem(hash); err != nil {
+		return "", err
+	}
+	d, err := openSafe(root, strings.TrimSuffix(dir, "/"))
+	if errors.Is(err, os.ErrNotExist) {
+		return "no longer in the cache", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer d.Close()
+	unlock, err := d.lock(hash+".lock", wait)
+	if err == errLockHeld {
+		return errLockHeld.Error(), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if err := d.remove(hash + ".info"); err != nil {
+		return "", err
+	}
+	if err := step(r.Dir, ".info"); err != nil {
+		return "", err
+	}
+	return "", d.removeAll(hash)
+}

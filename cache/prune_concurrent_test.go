@@ -1,0 +1,89 @@
+package cache
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// TestPruneWhileGoDownloads runs a full prune while go mod download writes
+// new versions of the same modules (sharing their list files and locks)
+// and re-downloads the versions being evicted. go may lose the race for a
+// version whose zip vanishes under it, as it would with go clean; what
+// must hold is that the prune reports no error, go succeeds when run
+// again, every list matches its .mod files, and the cache is sound.
+func TestPruneWhileGoDownloads(t *testing.T) {
+	const n, k = 8, 6
+	many := fixture.Many(n, k, 20)
+	p := fixture.NewProxy(t, append(fixture.Standard(), many...)...)
+	requires := append([]string(nil), fixture.ProjectRequires...)
+	var old, fresh []string
+	for i := range n {
+		path := fmt.Sprintf("example.com/many/m%02d", i)
+		requires = append(requires, path+" v1.5.0")
+		old = append(old, path+"@v1.0.0", path+"@v1.1.0", path+"@v1.2.0")
+		fresh = append(fresh, path+"@v1.3.0", path+"@v1.4.0")
+	}
+	fc := fixture.FillCache(t, p, requires, old...)
+	fc.AgeAll(t, longAgo)
+	c := prScan(t, fc.Root)
+	plan, err := PlanPrune(c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeFull, Grace: -1}, allAvailable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Actions) < 3*n {
+		t.Fatalf("plan has only %d actions", len(plan.Actions))
+	}
+
+	type result struct {
+		out string
+		err error
+	}
+	download := func(mods []string) chan result {
+		ch := make(chan result, 1)
+		go func() {
+			out, err := fixture.RunGo(context.Background(), fc.Project, fc.Env, append([]string{"mod", "download"}, mods...)...)
+			ch <- result{out, err}
+		}()
+		return ch
+	}
+	newDone := download(fresh)
+	oldDone := download(old)
+	// Start pruning once go is writing.
+	_, first := fc.Files(t, "example.com/many/m00", "v1.3.0")
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		if _, err := os.Stat(first + ".info"); err == nil {
+			break
+		}
+	}
+	res, err := NewPruner(fc.Root, plan, PruneOptions{LockWait: 5 * time.Second}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range res.Errors {
+		t.Errorf("prune error: %v", err)
+	}
+	t.Logf("pruned %d versions, skipped %d", len(res.Done), len(res.Skipped))
+	if r := <-newDone; r.err != nil {
+		t.Errorf("go mod download of new versions failed beside the prune: %v\n%s", r.err, r.out)
+	}
+	if r := <-oldDone; r.err != nil {
+		t.Logf("go mod download of versions being evicted lost the race (allowed): %v\n%s", r.err, r.out)
+	}
+	listAgrees(t, fc.Root)
+	// Nothing go rejects: verify finds no damage, and go completes.
+	if rep := prVerify(t, fc.Root); len(rep.Findings) > 0 {
+		t.Errorf("damage after concurrent prune: %v", rep.Findings)
+	}
+	fixture.Go(t, fc.Project, fc.Env, append([]string{"mod", "download"}, append(old, fresh...)...)...)
+	listAgrees(t, fc.Root)
+	fc.Sound(t, fc.Proxy.URL())
+	if _, err := os.Stat(filepath.Join(fc.Root, "cache", "download", "example.com", "many", "m00", "@v", "v1.4.0.zip")); err != nil {
+		t.Errorf("new version missing: %v", err)
+	}
+}

@@ -1,0 +1,172 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/module"
+)
+
+// Repaired is one damaged version after repair.
+type Repaired struct {
+	Path    string `json:"path"`
+	Version string `json:"version"`
+	Mode    Mode   `json:"mode"`    // how it was evicted: dir when only its tree was bad
+	Fetched bool   `json:"fetched"` // go mod download brought it back
+	Note    string `json:"note,omitempty"`
+}
+
+// RepairResult is what Repair did.
+type RepairResult struct {
+	Repaired []Repaired `json:"repaired"`
+	Relisted []string   `json:"relisted"` // modules whose list was rewritten
+	Skipped  []Skip     `json:"skipped"`
+	Errors   []error    `json:"-"`
+}
+
+// Repair fixes what a verify found, only where it found it: each damaged
+// version is evicted with the safe-delete protocol, then fetched again
+// with go mod download (goEnv is the go command's environment; GOMODCACHE
+// is set to root). A version whose only damage is in its extracted tree
+// keeps its verified zip, and go re-extracts it offline; anything else is
+// evicted whole. A version no remote can serve stays evicted, and the
+// result says so. A list that disagrees with the .mod files is rewritten
+// as go writes it. A hash is never "fixed" by rewriting .ziphash.
+func Repair(ctx context.Context, root string, findings []Finding, goEnv []string) (*RepairResult, error) {
+	res := &RepairResult{Repaired: []Repaired{}, Relisted: []string{}, Skipped: []Skip{}}
+	byVersion := map[module.Version][]Finding{}
+	lists := map[string]bool{}
+	for _, f := range findings {
+		if f.Version == "" {
+			lists[f.Path] = true
+			continue
+		}
+		mv := module.Version{Path: f.Path, Version: f.Version}
+		byVersion[mv] = append(byVersion[mv], f)
+	}
+	versions := make([]module.Version, 0, len(byVersion))
+	for mv := range byVersion {
+		versions = append(versions, mv)
+	}
+	sort.Slice(versions, func(i, j int) bool {
+		if versions[i].Path != versions[j].Path {
+			return versions[i].Path < versions[j].Path
+		}
+		return versions[i].Version < versions[j].Version
+	})
+
+	var evicted []module.Version
+	for _, mv := range versions {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		mode := repairMode(root, mv, byVersion[mv])
+		skip, err := evict(root, Action{Path: mv.Path, Version: mv.Version, Mode: mode}, 2*time.Second)
+		switch {
+		case err != nil:
+			res.Errors = append(res.Errors, fmt.Errorf("%s@%s: %w", mv.Path, mv.Version, err))
+		case skip != "":
+			res.Skipped = append(res.Skipped, Skip{Item: mv.Path + "@" + mv.Version, Reason: skip})
+		default:
+			res.Repaired = append(res.Repaired, Repaired{Path: mv.Path, Version: mv.Version, Mode: mode})
+			evicted = append(evicted, mv)
+			delete(lists, mv.Path) // evict rewrote it
+		}
+	}
+	for path := range lists {
+		if err := relist(root, path); err != nil {
+			res.Errors = append(res.Errors, fmt.Errorf("%s: rewrite list: %w", path, err))
+		} else {
+			res.Relisted = append(res.Relisted, path)
+		}
+	}
+	sort.Strings(res.Relisted)
+	if len(evicted) == 0 {
+		return res, nil
+	}
+	fetched, err := download(ctx, root, evicted, goEnv)
+	if err != nil {
+		return res, err
+	}
+	for i := range res.Repaired {
+		r := &res.Repaired[i]
+		if msg, ok := fetched[module.Version{Path: r.Path, Version: r.Version}]; ok && msg == "" {
+			r.Fetched = true
+		} else {
+			if !ok {
+				msg = "go mod download did not report it"
+			}
+			r.Note = "left evicted: " + msg
+		}
+	}
+	return res, nil
+}
+
+// repairMode picks the smallest eviction that removes the damage: the
+// tree alone when nothing but the tree (or an interrupted extraction) is
+// wrong and a zip and .mod remain to extract from.
+func repairMode(root string, mv module.Version, fs []Finding) Mode {
+	for _, f := range fs {
+		if f.Kind != FindingTree && f.Kind != FindingPartial {
+			return ModeFull
+		}
+	}
+	p, err := PathsFor(root, mv.Path, mv.Version)
+	if err != nil {
+		return ModeFull
+	}
+	for _, name := range []string{p.Zip, p.ZipHash, p.Mod} {
+		if _, err := os.Lstat(name); err != nil {
+			return ModeFull
+		}
+	}
+	return ModeDir
+}
+
+// download runs go mod download -json for the versions, outside any
+// module (in a temporary directory), and returns each version's error
+// text ("" on success).
+func download(ctx context.Context, root string, vs []module.Version, goEnv []string) (map[module.Version]string, error) {
+	dir, err := os.MkdirTemp("", "modcache-repair-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"mod", "download", "-json"}
+	for _, mv := range vs {
+		args = append(args, mv.Path+"@"+mv.Version)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = append(append([]string(nil), goEnv...), "GOMODCACHE="+root, "GOWORK=off")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	got := map[module.Version]string{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var m struct{ Path, Version, Error string }
+		if err := dec.Decode(&m); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go mod download: unexpected output: %v", err)
+		}
+		got[module.Version{Path: m.Path, Version: m.Version}] = m.Error
+	}
+	if len(got) == 0 && runErr != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = runErr.Error()
+		}
+		return nil, fmt.Errorf("go mod download: %s", firstLine(msg))
+	}
+	return got, nil
+}

@@ -1,0 +1,292 @@
+package cache
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/lockedfile"
+	"golang.org/x/mod/module"
+	"golang.org/x/mod/sumdb/dirhash"
+	modzip "golang.org/x/mod/zip"
+
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+func prVerify(t *testing.T, root string, projects ...string) *VerifyReport {
+	t.Helper()
+	c := prScan(t, root)
+	v := NewVerifier(root, c.Select(nil), VerifyOptions{Projects: projects})
+	rep, err := v.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := v.Progress(); p.Versions != p.Total || p.Total != c.VersionCount() || p.Files != rep.Files || p.Bytes != rep.Bytes {
+		t.Errorf("final progress %+v, report files %d bytes %d", p, rep.Files, rep.Bytes)
+	}
+	return rep
+}
+
+func TestVerifyCleanCache(t *testing.T) {
+	fc := fixture.NewCache(t)
+	// An extraction in progress is not damage.
+	_, base := fc.Files(t, "example.com/gamma/v2", "v2.0.0")
+	unlock, err := lockedfile.MutexAt(base + ".lock").Lock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(base+".partial", nil, 0o644)
+	rep := prVerify(t, fc.Root, fc.Project)
+	unlock()
+	os.Remove(base + ".partial")
+	if len(rep.Findings) != 0 {
+		t.Errorf("clean cache: %v", rep.Findings)
+	}
+	// Every tree file once (gamma's is being extracted, so skipped) and
+	// every zip once.
+	var files int64
+	for _, v := range prScan(t, fc.Root).Select(nil) {
+		if v.Has&HasZip != 0 {
+			files++
+		}
+		if v.Path != "example.com/gamma/v2" {
+			files += int64(v.Files)
+		}
+	}
+	if rep.Versions != 8 || rep.Files != files || rep.Bytes < 90_000 {
+		t.Errorf("report %d versions, %d files (want %d), %d bytes", rep.Versions, rep.Files, files, rep.Bytes)
+	}
+}
+
+// TestVerifyHashesAreGos checks our one-read hashing gives exactly what
+// dirhash gives go (HashZip, and HashDir with the path@version prefix).
+func TestVerifyHashesAreGos(t *testing.T) {
+	fc := fixture.NewCache(t)
+	for _, mv := range []module.Version{{Path: "example.com/alpha", Version: "v1.2.0"}, {Path: "example.com/Azure/Storage", Version: "v0.1.0"}} {
+		f, _ := PathsFor(fc.Root, mv.Path, mv.Version)
+		hs := newHasher(&counter{})
+		zs, _, err := hs.zip(f.Zip, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, problems, err := hs.tree(f.Tree, mv.Path+"@"+mv.Version)
+		if err != nil || len(problems) > 0 {
+			t.Fatal(err, problems)
+		}
+		wantZip, _ := dirhash.HashZip(f.Zip, dirhash.DefaultHash)
+		wantDir, _ := dirhash.HashDir(f.Tree, mv.Path+"@"+mv.Version, dirhash.DefaultHash)
+		if got, _ := zs.h1(); got != wantZip {
+			t.Errorf("%v zip: %s, dirhash says %s", mv, got, wantZip)
+		}
+		if got, _ := ts.h1(); got != wantDir {
+			t.Errorf("%v tree: %s, dirhash says %s", mv, got, wantDir)
+		}
+	}
+	mod := []byte("module example.com/x\n")
+	want, _ := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(mod)), nil })
+	if got := hashGoMod(mod); got != want {
+		t.Errorf("go.mod hash %s, want %s", got, want)
+	}
+}
+
+// corrupt damages a fixture cache in each way verify must catch, one
+// version each, and returns the finding kinds each must produce.
+func corrupt(t *testing.T, fc *fixture.Cache, project string) map[string][]string {
+	t.Helper()
+	paths := func(p, v string) Files {
+		f, err := PathsFor(fc.Root, p, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	flip := func(file string, at int) {
+		t.Helper()
+		os.Chmod(filepath.Dir(file), 0o755)
+		os.Chmod(file, 0o644)
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if at < 0 {
+			at = len(data) / 2
+		}
+		data[at] ^= 0x20
+		if err := os.WriteFile(file, data, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A flipped byte in a zip's compressed data.
+	flip(paths("example.com/alpha", "v1.0.0").Zip, zipDataOffset(t, paths("example.com/alpha", "v1.0.0").Zip, "alpha.go"))
+	// A flipped byte in an extracted file.
+	flip(filepath.Join(paths("example.com/alpha", "v1.1.0").Tree, "alpha.go"), 10)
+	// A flipped byte in a .mod ("module" becomes "moDule").
+	flip(paths("example.com/gamma/v2", "v2.0.0").Mod, 2)
+	// A truncated zip.
+	zf := paths("example.com/beta", "v1.1.0").Zip
+	data, _ := os.ReadFile(zf)
+	os.WriteFile(zf, data[:len(data)/2], 0o644)
+	// A wrong .ziphash.
+	os.WriteFile(paths("example.com/Azure/Storage", "v0.1.0").ZipHash, []byte("h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0o644)
+	// An extra file in a tree.
+	tree := paths("example.com/old", "v1.1.0").Tree
+	os.Chmod(tree, 0o755)
+	os.WriteFile(filepath.Join(tree, "extra.go"), []byte("package old\n"), 0o444)
+	os.Chmod(tree, 0o555)
+	// An interrupted extraction nobody holds the lock for.
+	os.WriteFile(paths("example.com/alpha", "v1.2.0").Partial, nil, 0o644)
+	// Tampering only a go.sum can see: beta v1.2.0-rc.1's tree, zip and
+	// .ziphash all changed consistently.
+	fixture.Go(t, fc.Project, fc.Env, "mod", "download", "example.com/beta@v1.2.0-rc.1")
+	rc := paths("example.com/beta", "v1.2.0-rc.1")
+	trueHash, err := dirhash.HashZip(rc.Zip, dirhash.DefaultHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flip(filepath.Join(rc.Tree, "beta.go"), 10)
+	os.Remove(rc.Zip)
+	zw, err := os.Create(rc.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/beta", Version: "v1.2.0-rc.1"}, rc.Tree); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	tampered, _ := dirhash.HashZip(rc.Zip, dirhash.DefaultHash)
+	os.WriteFile(rc.ZipHash, []byte(tampered), 0o644)
+	os.WriteFile(filepath.Join(project, "go.sum"), []byte(fmt.Sprintf("example.com/beta v1.2.0-rc.1 %s\n", trueHash)), 0o644)
+	// A list that names a version with no .mod (after the download above,
+	// which rewrote it).
+	os.WriteFile(paths("example.com/beta", "v1.0.0").List, []byte("v1.0.0\nv1.1.0\nv1.2.0-rc.1\nv1.9.0\n"), 0o644)
+
+	return map[string][]string{
+		"example.com/alpha@v1.0.0":         {FindingZipInvalid},
+		"example.com/alpha@v1.1.0":         {FindingTree},
+		"example.com/gamma/v2@v2.0.0":      {FindingModInvalid},
+		"example.com/beta@v1.1.0":          {FindingZipInvalid},
+		"example.com/Azure/Storage@v0.1.0": {FindingZipHash},
+		"example.com/old@v1.1.0":           {FindingTree},
+		"example.com/alpha@v1.2.0":         {FindingPartial},
+		"example.com/beta":                 {FindingList},
+		"example.com/beta@v1.2.0-rc.1":     {FindingGoSum},
+	}
+}
+
+func TestVerifyFindsDamageAndRepairs(t *testing.T) {
+	fc := fixture.NewCache(t)
+	other := t.TempDir() // a second project, whose go.sum knows the true rc.1
+	want := corrupt(t, fc, other)
+	rep := prVerify(t, fc.Root, fc.Project, other)
+	got := map[string][]string{}
+	for _, f := range rep.Findings {
+		key := f.Path + "@" + f.Version
+		if f.Version == "" {
+			key = f.Path
+		}
+		got[key] = append(got[key], f.Kind)
+		t.Logf("%s [%s serious=%v]", f, f.Kind, f.Serious)
+		if f.Kind == FindingGoSum && !f.Serious {
+			t.Errorf("go.sum disagreement not marked serious: %v", f)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings by version:\n got %v\nwant %v", got, want)
+	}
+	for _, f := range rep.Findings {
+		switch {
+		case f.Version == "v1.1.0" && f.Path == "example.com/alpha" && !strings.HasSuffix(f.Detail, "differs from the zip: changed: alpha.go"):
+			t.Errorf("tree finding does not name the file: %s", f.Detail)
+		case f.Path == "example.com/old" && !strings.HasSuffix(f.Detail, "differs from the zip: extra: extra.go"):
+			t.Errorf("extra file not named: %s", f.Detail)
+		case f.Path == "example.com/Azure/Storage" && f.Kind == FindingZipHash && !strings.Contains(f.Detail, "both hash to"):
+			t.Errorf("wrong .ziphash not singled out: %s", f.Detail)
+		}
+	}
+
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, fc.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range res.Errors {
+		t.Errorf("repair: %v", err)
+	}
+	modes := map[string]Mode{}
+	for _, r := range res.Repaired {
+		modes[r.Path+"@"+r.Version] = r.Mode
+		if !r.Fetched {
+			t.Errorf("%s@%s not fetched again: %s", r.Path, r.Version, r.Note)
+		}
+	}
+	// Only the tree was bad: the verified zip stays and go re-extracts.
+	if modes["example.com/alpha@v1.1.0"] != ModeDir || modes["example.com/old@v1.1.0"] != ModeDir || modes["example.com/alpha@v1.0.0"] != ModeFull {
+		t.Errorf("repair modes %v", modes)
+	}
+	// beta's list was rewritten when its damaged v1.1.0 was evicted.
+	listAgrees(t, fc.Root)
+	if rep := prVerify(t, fc.Root, fc.Project, other); len(rep.Findings) != 0 {
+		t.Errorf("after repair: %v", rep.Findings)
+	}
+	fc.Sound(t, "off")
+}
+
+func TestRepairOfflineLeavesEvicted(t *testing.T) {
+	fc := fixture.NewCache(t)
+	f, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	data, _ := os.ReadFile(f.Zip)
+	os.WriteFile(f.Zip, data[:100], 0o644)
+	g, _ := PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	os.WriteFile(g.List, nil, 0o644) // a list go would not write
+	rep := prVerify(t, fc.Root)
+	if len(rep.Findings) != 2 {
+		t.Fatalf("findings %v", rep.Findings)
+	}
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, fixture.With(fc.Env, "GOPROXY=off"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Repaired) != 1 || res.Repaired[0].Fetched || !strings.Contains(res.Repaired[0].Note, "left evicted") {
+		t.Fatalf("repaired %+v", res.Repaired)
+	}
+	t.Log(res.Repaired[0].Note)
+	if len(res.Relisted) != 1 || res.Relisted[0] != "example.com/gamma/v2" {
+		t.Errorf("relisted %v", res.Relisted)
+	}
+	for _, p := range []string{f.Zip, f.ZipHash, f.Mod, f.Info, f.Tree} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s survived the eviction", p)
+		}
+	}
+	if rep := prVerify(t, fc.Root); len(rep.Findings) != 0 {
+		t.Errorf("after offline repair: %v", rep.Findings)
+	}
+	fc.Sound(t, "off") // alpha v1.0.0 is not in the project's build
+}
+
+// zipDataOffset is where the compressed data of a file in a zip starts,
+// plus a little, so a flipped byte there changes content and not metadata.
+func zipDataOffset(t *testing.T, zipFile, name string) int {
+	t.Helper()
+	z, err := zip.OpenReader(zipFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if strings.HasSuffix(f.Name, "/"+name) {
+			off, err := f.DataOffset()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return int(off) + int(f.CompressedSize64)/2
+		}
+	}
+	t.Fatalf("%s not in %s", name, zipFile)
+	return 0
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/fixture"
+)
+
+// useGoEnv makes the process environment the fixture's, so the go env
+// modcache reads (GOPROXY, GOPRIVATE...) and the go commands it runs see
+// only the fixture.
+func useGoEnv(t *testing.T, env []string) {
+	t.Helper()
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+}
+
+// agedCache is the standard fixture with every version last used 60 days
+// ago, and the environment pointing at it.
+func agedCache(t *testing.T) *fixture.Cache {
+	t.Helper()
+	isolate(t)
+	fc := fixture.NewCache(t)
+	fc.AgeAll(t, time.Now().Add(-60*24*time.Hour))
+	useGoEnv(t, fc.Env)
+	return fc
+}
+
+func present(t *testing.T, fc *fixture.Cache, path, version string) (tree, zip bool) {
+	t.Helper()
+	tr, base := fc.Files(t, path, version)
+	_, errT := os.Lstat(tr)
+	_, errZ := os.Lstat(base + ".zip")
+	return errT == nil, errZ == nil
+}
+
+func TestPruneWithoutPolicyIsUsageError(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	r := runCLI(t, "prune", "--modcache", fc.Root)
+	if r.code != 2 || !strings.Contains(r.stderr, "no prune policy") || !strings.Contains(r.stderr, "[prune]") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, args := range [][]string{
+		{"--ttl", "soon"}, {"--max-size", "big"}, {"--keep-free", "200%"},
+		{"--ttl", "1d", "--mode", "half"}, {"--ttl", "1d", "--keep-latest", "-1"},
+		{"--ttl", "1d", "--keep-project", t.TempDir()}, {"--ttl", "1d", "--keep", "[x"},
+	} {
+		r := runCLI(t, append([]string{"prune", "--modcache", fc.Root}, args...)...)
+		if r.code != 2 {
+			t.Errorf("prune %v: exit %d, want 2\n%s", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestPruneDryRunChangesNothing(t *testing.T) {
+	fc := agedCache(t)
+	r := runCLI(t, "prune", "--ttl", "30d", "--dry-run", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var plan cache.Plan
+	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil {
+		t.Fatalf("not a plan: %v\n%s", err, r.stdout)
+	}
+	if len(plan.Actions) != 7 || plan.Bytes == 0 || !plan.Met || !strings.Contains(plan.Goal, "30d") {
+		t.Errorf("plan: %d actions, %d bytes, met %v, goal %q", len(plan.Actions), plan.Bytes, plan.Met, plan.Goal)
+	}
+	if tree, _ := present(t, fc, "example.com/alpha", "v1.0.0"); !tree {
+		t.Error("--dry-run removed a tree")
+	}
+	r = runCLI(t, "prune", "--ttl", "30d", "--dry-run")
+	for _, want := range []string{"would free", "7 tree(s) (dir)", "largest evictions", "example.com/gamma/v2@v2.0.0", "unused for"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("dry-run text lacks %q:\n%s", want, r.stdout)
+		}
+	}
+}
+
+func TestPruneDirThenOfflineBuild(t *testing.T) {
+	fc := agedCache(t)
+	r := runCLI(t, "prune", "--ttl", "30d")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "freed") || !strings.Contains(r.stdout, "7 tree(s), 0 whole version(s)") {
+		t.Errorf("summary:\n%s", r.stdout)
+	}
+	if tree, zip := present(t, fc, "example.com/alpha", "v1.2.0"); tree || !zip {
+		t.Errorf("alpha v1.2.0: tree %v zip %v after a dir prune", tree, zip)
+	}
+	fc.Sound(t, "off")
+}
+
+func TestPruneFullProtectsWhatNoRemoteServes(t *testing.T) {
+	fc := agedCache(t)
+	// gamma is private; old is gone from the proxy.
+	t.Setenv("GOPRIVATE", "example.com/gamma")
+	if err := os.RemoveAll(filepath.Join(fc.Proxy.Dir, "example.com", "old")); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "prune", "--ttl", "30d", "--mode", "full")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "kept: irreplaceable 2") || !strings.Contains(r.stdout, "--force") {
+		t.Errorf("summary does not report the protected versions:\n%s", r.stdout)
+	}
+	// Replaceable versions are gone whole; the protected ones lost only
+	// their trees, which loses nothing.
+	if tree, zip := present(t, fc, "example.com/alpha", "v1.2.0"); tree || zip {
+		t.Errorf("alpha v1.2.0 not fully evicted: tree %v zip %v", tree, zip)
+	}
+	for _, p := range [][2]string{{"example.com/gamma/v2", "v2.0.0"}, {"example.com/old", "v1.1.0"}} {
+		if tree, zip := present(t, fc, p[0], p[1]); tree || !zip {
+			t.Errorf("%s@%s: tree %v zip %v; want its zip kept", p[0], p[1], tree, zip)
+		}
+	}
+	fc.Sound(t, fc.Proxy.URL())
+}
+
+func TestPruneUnreachableRemoteRefusesFull(t *testing.T) {
+	fc := agedCache(t)
+	t.Setenv("GOPROXY", "http://127.0.0.1:1") // nothing listens there
+	r := runCLI(t, "prune", "--ttl", "30d", "--mode", "full", "--dry-run")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "0 whole version(s)") || !strings.Contains(r.stdout, "could not be checked with any remote") || !strings.Contains(r.stdout, "unverified") {
+		t.Errorf("offline full prune:\n%s", r.stdout)
+	}
+	// --force takes responsibility.
+	r = runCLI(t, "prune", "--ttl", "30d", "--mode", "full", "--force")
+	if r.code != 0 || !strings.Contains(r.stdout, "8 whole version(s)") {
+		t.Errorf("forced: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	fc.Sound(t, fc.Proxy.URL())
+}
+
+func TestPruneKeepFreeAndProjects(t *testing.T) {
+	fc := agedCache(t)
+	testDisk = &cache.DiskSpace{Total: 100 << 20, Free: 10 << 20}
+	defer func() { testDisk = nil }()
+	// 11% free wanted: 1 MiB short, more than every tree together; the
+	// project pins all but alpha's two extra versions.
+	r := runCLI(t, "prune", "--keep-free", "11%", "--keep-project", fc.Project, "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var out struct {
+		Plan   cache.Plan
+		Result cache.PruneResult
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	evicted := map[string]cache.Mode{}
+	for _, a := range out.Result.Done {
+		evicted[a.Path+"@"+a.Version] = a.Mode
+	}
+	if len(evicted) != 2 || evicted["example.com/alpha@v1.0.0"] != cache.ModeFull || evicted["example.com/alpha@v1.1.0"] != cache.ModeFull {
+		t.Errorf("evicted %v; want alpha v1.0.0 and v1.1.0 whole (auto: trees were not enough)", evicted)
+	}
+	if out.Plan.Met || out.Plan.Goal == "" {
+		t.Errorf("goal %q met=%v; the pins make it unreachable", out.Plan.Goal, out.Plan.Met)
+	}
+	pinned := 0
+	for _, k := range out.Plan.Kept {
+		if k.Reason == cache.KeptPinned {
+			pinned++
+		}
+	}
+	if pinned != 6 { // the project's 5 requirements and beta v1.0.0 from its graph
+		t.Errorf("%d pinned, want 6: %+v", pinned, out.Plan.Kept)
+	}
+	fc.Sound(t, "off")
+}
+
+func TestPruneUsesConfigPolicy(t *testing.T) {
+	agedCache(t)
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	os.WriteFile(cfg, []byte("[prune]\nttl = \"30d\"\nmode = \"full\"\nkeep = [\"example.com/gamma\"]\nkeep-latest = 1\n"), 0o600)
+	r := runCLI(t, "--config", cfg, "prune", "--dry-run", "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var plan cache.Plan
+	json.Unmarshal([]byte(r.stdout), &plan)
+	reasons := map[string]string{}
+	for _, k := range plan.Kept {
+		reasons[k.Path+"@"+k.Version] = k.Reason
+	}
+	if reasons["example.com/gamma/v2@v2.0.0"] != cache.KeptPattern || reasons["example.com/alpha@v1.2.0"] != cache.KeptLatest {
+		t.Errorf("kept %v", reasons)
+	}
+	if _, f := plan.Count(); f != 3 || !strings.Contains(plan.Policy, "mode full") { // alpha v1.0.0, v1.1.0, beta v1.0.0
+		t.Errorf("policy %q: %d full evictions\n%s", plan.Policy, f, r.stdout)
+	}
+	// A flag goal replaces the config's goals but keeps its protections.
+	r = runCLI(t, "--config", cfg, "prune", "--max-size", "1", "--dry-run", "--json")
+	json.Unmarshal([]byte(r.stdout), &plan)
+	if strings.Contains(plan.Goal, "30d") || !strings.Contains(plan.Policy, "keep-latest 1") {
+		t.Errorf("flag goal: goal %q policy %q", plan.Goal, plan.Policy)
+	}
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
+)
+
+func init() { commands = append(commands, (*app).verifyCommand) }
+
+func (a *app) verifyCommand() *cobra.Command {
+	var (
+		asJSON, repair bool
+		projects       []string
+	)
+	cmd := &cobra.Command{
+		Use:   "verify [PATTERN...]",
+		Short: "Check module versions in the cache for damage, and repair it",
+		Long: `verify checks each module version in the cache: its zip against .ziphash
+and zip.CheckZip, its extracted tree against the same hash, its .mod and .info,
+the module's list file, and that its files form a state go accepts (no
+.partial left by an interrupted extraction, no tree without .ziphash). With
+--project, the project's go.sum lines are checked too: a cache entry that
+disagrees with a go.sum is the most serious finding, as it means tampering
+or corruption. Files are read without marking them used.
+
+--repair evicts each damaged version with the same safe delete prune uses,
+then fetches it again with go mod download (using your GOPROXY). When only
+the extracted tree is damaged, the verified zip stays and go re-extracts it
+offline. A version no remote can serve stays evicted, and verify says so.
+A hash is never "fixed" by rewriting .ziphash.
+
+Exit status: 0 when everything is sound (after --repair: when the repair
+left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
+		Example: `  modcache verify
+  modcache verify 'golang.org/x/*' --project .
+  modcache verify --repair`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pats, err := cache.ParsePatterns(args)
+			if err != nil {
+				return usagef(cmd, "%v", err)
+			}
+			for i, dir := range projects {
+				if _, err := os.Stat(filepath.Join(dir, "go.sum")); err != nil {
+					return usagef(cmd, "--project %s: no go.sum there; give a module's root directory", dir)
+				}
+				projects[i], _ = filepath.Abs(dir)
+			}
+			c, err := a.scan(cmd.Context())
+			if err != nil {
+				return err
+			}
+			vs := c.Select(pats)
+			if len(vs) == 0 && len(args) > 0 {
+				return usagef(cmd, "no module version in the cache matches %s", strings.Join(args, " "))
+			}
+			rep, err := a.verify(cmd, c.Root, vs, projects)
+			if err != nil {
+				return err
+			}
+			out := verifyJSON{Report: rep}
+			if !asJSON {
+				a.printFindings(rep)
+			}
+			damaged := len(rep.Findings) > 0
+			if repair && damaged {
+				res, err := cache.Repair(cmd.Context(), c.Root, rep.Findings, os.Environ())
+				if err != nil {
+					return err
+				}
+				out.Repair = res
+				for _, e := range res.Errors {
+					out.RepairErrors = append(out.RepairErrors, e.Error())
+				}
+				if !asJSON {
+					a.printRepair(res)
+				}
+				// Check again what was repaired, from a fresh scan.
+				after, err := a.reverify(cmd, c.Root, rep, projects)
+				if err != nil {
+					return err
+				}
+				out.After = after
+				if !asJSON {
+					a.printAfterRepair(after)
+				}
+				damaged = len(after.Findings) > 0 || len(res.Errors) > 0 || len(res.Skipped) > 0 || leftEvicted(res) > 0
+			}
+			if asJSON {
+				if err := writeJSON(a.stdout, out); err != nil {
+					return err
+				}
+			}
+			if n := leftEvicted(out.Repair); n > 0 {
+				return exitError{code: exitFailure, msg: fmt.Sprintf("%d damaged version(s) were evicted but could not be fetched again; run go mod download PATH@VERSION when a remote is reachable", n)}
+			}
+			if damaged {
+				return exitError{code: exitFailure}
+			}
+			return a.reportProblems(c)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().BoolVar(&repair, "repair", false, "evict damaged versions and fetch them again")
+	cmd.Flags().StringArrayVar(&projects, "project", nil, "also check the go.sum of the module in `DIR` (repeatable)")
+	return cmd
+}
+
+// verifyJSON is verify's --json output.
+type verifyJSON struct {
+	Report       *cache.VerifyReport `json:"report"`
+	Repair       *cache.RepairResult `json:"repair,omitempty"`
+	RepairErrors []string            `json:"repairErrors,omitempty"`
+	After        *cache.VerifyReport `json:"after,omitempty"` // a second verify of what was repaired
+}
+
+// verify runs a Verifier with a progress bar on a terminal.
+func (a *app) verify(cmd *cobra.Command, root string, vs []*cache.Version, projects []string) (*cache.VerifyReport, error) {
+	v := cache.NewVerifier(root, vs, cache.VerifyOptions{Projects: projects})
+	stop := a.progressLine(func() string {
+		p := v.Progress()
+		return fmt.Sprintf("%s verifying %d/%d versions · %d files · %s · %s",
+			bar(float64(p.Versions)/float64(max(1, p.Total)), 20), p.Versions, p.Total, p.Files, units.Bytes(p.Bytes), p.Current)
+	})
+	defer stop()
+	return v.Run(cmd.Context())
+}
+
+// reverify checks the versions and modules of rep's findings again.
+func (a *app) reverify(cmd *cobra.Command, root string, rep *cache.VerifyReport, projects []string) (*cache.VerifyReport, error) {
+	c, err := a.scan(cmd.Context())
+	if err != nil {
+		return nil, err
+	}
+	want := map[module.Version]bool{}
+	modules := map[string]bool{}
+	for _, f := range rep.Findings {
+		want[module.Version{Path: f.Path, Version: f.Version}] = true
+		modules[f.Path] = true
+	}
+	var vs []*cache.Version
+	for _, v := range c.Select(nil) {
+		// Versions whose list was at fault are rechecked with their module.
+		if want[module.Version{Path: v.Path, Version: v.Version}] || want[module.Version{Path: v.Path}] {
+			vs = append(vs, v)
+		}
+	}
+	after, err := a.verify(cmd, root, vs, projects)
+	if err != nil {
+		return nil, err
+	}
+	return after, nil
+}
+
+func (a *app) printFindings(rep *cache.VerifyReport) {
+	w := a.stdout
+	last := ""
+	serious := 0
+	for _, f := range rep.Findings {
+		head := f.Path
+		if f.Version != "" {
+			head += "@" + f.Version
+		}
+		if head != last {
+			fmt.Fprintln(w, head)
+			last = head
+		}
+		tag := ""
+		if f.Serious {
+			tag = " (serious)"
+			serious++
+		}
+		fmt.Fprintf(w, "  %-12s %s%s\n", f.Kind, f.Detail, tag)
+	}
+	summary := fmt.Sprintf("%d versions checked (%d files, %s)", rep.Versions, rep.Files, units.Bytes(rep.Bytes))
+	if len(rep.Findings) == 0 {
+		fmt.Fprintf(w, "%s: no damage\n", summary)
+		return
+	}
+	fmt.Fprintf(w, "\n%s: %d damaged version(s), %d finding(s), %d serious\n", summary, len(rep.Damaged()), len(rep.Findings), serious)
+}
+
+func (a *app) printRepair(res *cache.RepairResult) {
+	w := a.stdout
+	fmt.Fprintln(w, "\nrepair:")
+	for _, r := range res.Repaired {
+		how := "evicted whole"
+		if r.Mode == cache.ModeDir {
+			how = "extracted tree removed"
+		}
+		if r.Fetched {
+			fmt.Fprintf(w, "  %s@%s: %s, fetched again\n", r.Path, r.Version, how)
+		} else {
+			fmt.Fprintf(w, "  %s@%s: %s; %s\n", r.Path, r.Version, how, r.Note)
+		}
+	}
+	for _, m := range res.Relisted {
+		fmt.Fprintf(w, "  %s: list rewritten\n", m)
+	}
+	for _, s := range res.Skipped {
+		fmt.Fprintf(w, "  %s: not repaired: %s\n", s.Item, s.Reason)
+	}
+	for _, err := range res.Errors {
+		fmt.Fprintf(a.stderr, "modcache: repair: %v\n", err)
+	}
+}
+
+func (a *app) printAfterRepair(after *cache.VerifyReport) {
+	if len(after.Findings) == 0 {
+		fmt.Fprintf(a.stdout, "checked again: %d version(s), no damage\n", after.Versions)
+		return
+	}
+	fmt.Fprintln(a.stdout, "\nstill damaged after repair:")
+	a.printFindings(after)
+}
+
+// leftEvicted counts repaired versions go could not fetch again.
+func leftEvicted(res *cache.RepairResult) int {
+	if res == nil {
+		return 0
+	}
+	n := 0
+	for _, r := range res.Repaired {
+		if !r.Fetched {
+			n++
+		}
+	}
+	return n
+}
