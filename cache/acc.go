@@ -61,7 +61,8 @@ func (v *verAcc) noteMtime(t int64) {
 
 type vcsAcc struct {
 	acc
-	hash string
+	hash   string
+	hasDir bool // the clone itself, not just its .info or .lock
 
 	mu                            sync.Mutex
 	url                           string

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,11 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 	modzip "golang.org/x/mod/zip"
 )
 
@@ -66,7 +65,7 @@ func CheckDownload(root, path, version string) ([]Finding, error) {
 		out = append(out, Finding{Path: path, Version: version, Kind: kind, Detail: detail, Serious: serious})
 	}
 	if data, err := readFileNoAtime(f.Info, 1<<20); err == nil {
-		if problem := checkInfo(data, version); problem != "" {
+		if problem := CheckInfo(data, version); problem != "" {
 			add(FindingInfoInvalid, problem, false)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -94,8 +93,9 @@ func CheckDownload(root, path, version string) ([]Finding, error) {
 	return out, nil
 }
 
-// checkInfo returns what is wrong with a .info file's contents, or "".
-func checkInfo(data []byte, version string) string {
+// CheckInfo returns what is wrong with a .info file's contents, or "":
+// it must be JSON naming exactly the version it is for.
+func CheckInfo(data []byte, version string) string {
 	var info struct {
 		Version string
 		Time    *time.Time
@@ -122,32 +122,20 @@ func ReadZipHash(path string) (string, error) {
 	return h, nil
 }
 
-// HashZip is dirhash.HashZip: the go.sum h1: hash of a module zip. The
-// zip's access time is not a use signal, so a plain open is fine.
+// HashZip is dirhash.HashZip, the go.sum h1: hash of a module zip, with
+// the verifier's faster inflater: hashing zips is most of the cost of
+// verifying and of pushing, since h1 is over the decompressed content.
 func HashZip(path string) (string, error) {
-	return dirhash.HashZip(path, dirhash.DefaultHash)
-}
-
-// HashZipReader hashes a module zip that is already open.
-func HashZipReader(r io.ReaderAt, size int64) (string, error) {
-	z, err := zip.NewReader(r, size)
+	hs := hashers.Get().(*hasher)
+	defer hashers.Put(hs)
+	s, _, err := hs.zip(path, "")
 	if err != nil {
 		return "", err
 	}
-	var files []string
-	byName := map[string]*zip.File{}
-	for _, f := range z.File {
-		files = append(files, f.Name)
-		byName[f.Name] = f
-	}
-	return dirhash.Hash1(files, func(name string) (io.ReadCloser, error) {
-		f := byName[name]
-		if f == nil {
-			return nil, fmt.Errorf("file %q not found in zip", name)
-		}
-		return f.Open()
-	})
+	return s.h1()
 }
+
+var hashers = sync.Pool{New: func() any { return newHasher(&counter{}) }}
 
 // ReadFileNoAtime reads a small cache file without marking it used.
 func readFileNoAtime(path string, limit int64) ([]byte, error) {

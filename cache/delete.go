@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -169,16 +170,21 @@ func deleteTree(root, dir, name string) error {
 	return pd.removeAll(name)
 }
 
-// rewriteList is cmd/go's rewriteVersionList: under a lock on list, list
-// the canonical versions that have a .mod file, semver-sorted, one per
-// line, writing only when the contents change. go serves list from the
-// cache when it is used as a GOPROXY, and a version without .mod is
-// unusable there.
-func rewriteList(vd *safeDir) (err error) {
-	if fi, err := os.Lstat(vd.path("list")); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w", vd.path("list"), errSymlink)
+// rewriteList rewrites the list of a version directory opened safely.
+func rewriteList(vd *safeDir) error { return RewriteVersionList(vd.name) }
+
+// RewriteVersionList is cmd/go's rewriteVersionList for the @v directory
+// dir: under a lock on list, list the canonical versions that have a .mod
+// file, semver-sorted, one per line, writing only when the contents
+// change. go serves list from the cache when it is used as a GOPROXY, and
+// a version without .mod is unusable there. Prunes, repairs and bundle
+// imports all end with it.
+func RewriteVersionList(dir string) (err error) {
+	listPath := filepath.Join(dir, "list")
+	if fi, err := os.Lstat(listPath); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w", listPath, errSymlink)
 	}
-	f, err := lockedfile.Edit(vd.path("list"))
+	f, err := lockedfile.Edit(listPath)
 	if err != nil {
 		return err
 	}
@@ -187,7 +193,7 @@ func rewriteList(vd *safeDir) (err error) {
 			err = cerr
 		}
 	}()
-	ents, err := os.ReadDir(vd.name)
+	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}

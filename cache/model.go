@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"sort"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -255,4 +256,34 @@ func (c *Cache) Clone() *Cache {
 	cp.Unknown = append([]Unknown(nil), c.Unknown...)
 	cp.Problems = append([]Problem(nil), c.Problems...)
 	return &cp
+}
+
+// Assemble builds a Cache from versions: grouped into modules by path,
+// modules sorted by path and versions by semver, with module totals and
+// the trees/zips/meta usage. The scanner uses it, and so do tests and
+// tools that make caches in memory.
+func Assemble(root string, versions []*Version) *Cache {
+	c := &Cache{Root: root}
+	byPath := map[string]*Module{}
+	for _, v := range versions {
+		m := byPath[v.Path]
+		if m == nil {
+			m = &Module{Path: v.Path}
+			byPath[v.Path] = m
+			c.Modules = append(c.Modules, m)
+		}
+		m.Versions = append(m.Versions, v)
+		c.Usage.Trees += v.TreeBytes
+		c.Usage.Zips += v.ZipBytes
+		c.Usage.Meta += v.MetaBytes
+	}
+	sort.Slice(c.Modules, func(i, j int) bool { return c.Modules[i].Path < c.Modules[j].Path })
+	for _, m := range c.Modules {
+		sort.Slice(m.Versions, func(i, j int) bool {
+			return semver.Compare(m.Versions[i].Version, m.Versions[j].Version) < 0
+		})
+		m.rollup()
+	}
+	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta
+	return c
 }

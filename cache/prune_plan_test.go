@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/internal/units"
 )
@@ -58,26 +56,8 @@ func mv(path, version string, s State, treeKiB, zipKiB int64, used time.Time) *V
 
 // memCache assembles versions into a Cache with consistent totals.
 func memCache(vs ...*Version) *Cache {
-	c := &Cache{Root: "/nonexistent", Atime: AtimeInfo{Available: true}}
-	byPath := map[string]*Module{}
-	for _, v := range vs {
-		m := byPath[v.Path]
-		if m == nil {
-			m = &Module{Path: v.Path}
-			byPath[v.Path] = m
-			c.Modules = append(c.Modules, m)
-		}
-		m.Versions = append(m.Versions, v)
-		c.Usage.Trees += v.TreeBytes
-		c.Usage.Zips += v.ZipBytes
-		c.Usage.Meta += v.MetaBytes
-	}
-	sort.Slice(c.Modules, func(i, j int) bool { return c.Modules[i].Path < c.Modules[j].Path })
-	for _, m := range c.Modules {
-		sort.Slice(m.Versions, func(i, j int) bool { return semver.Compare(m.Versions[i].Version, m.Versions[j].Version) < 0 })
-		m.rollup()
-	}
-	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta
+	c := Assemble("/nonexistent", vs)
+	c.Atime = AtimeInfo{Available: true}
 	return c
 }
 

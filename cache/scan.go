@@ -263,7 +263,7 @@ func (s *Scanner) foundTree(full, rel string, st fileStat) {
 		return
 	}
 	if reason := s.checkPath(escPath) + checkVersion(escVer); reason != "" {
-		s.addUnknownDir(full, rel, reason, st)
+		s.addUnknown(full, rel, reason, st)
 		return
 	}
 	v := s.version(escPath, escVer)
@@ -396,7 +396,7 @@ func (s *Scanner) scanVDir(dir, escPath string, self fileStat) {
 	relDir := "cache/download/" + escPath + "/@v"
 	if reason := s.checkPath(escPath); reason != "" {
 		if st, err := lstatPath(dir); err == nil {
-			s.addUnknownDir(dir, relDir, reason, st)
+			s.addUnknown(dir, relDir, reason, st)
 		}
 		return
 	}
@@ -478,7 +478,7 @@ func (s *Scanner) scanVCS(dir string) {
 		switch {
 		case st.isDir() && name == hash:
 			r.mu.Lock()
-			r.created = st.mtime
+			r.created, r.hasDir = st.mtime, true
 			r.mu.Unlock()
 			s.pool.push(func() { s.walk(full, &r.acc, "") })
 			return
@@ -503,57 +503,40 @@ func (s *Scanner) scanSumDB(dir string) {
 			s.sumdb[name] = a
 		}
 		s.mu.Unlock()
-		b := s.diskBytes(st)
-		a.bytes.Add(b)
-		s.bytes.Add(b)
-		if st.isDir() {
-			s.pool.push(func() { s.walk(full, a, "") })
-		} else {
-			a.files.Add(1)
-			s.files.Add(1)
-		}
+		s.measure(full, st, a)
 	})
 }
 
 func (s *Scanner) addStray(full, rel, kind string, st fileStat) {
 	a := &strayAcc{path: rel, kind: kind}
-	b := s.diskBytes(st)
-	a.bytes.Add(b)
-	s.bytes.Add(b)
 	s.mu.Lock()
 	s.strays = append(s.strays, a)
 	s.mu.Unlock()
+	s.measure(full, st, &a.acc)
+}
+
+// addUnknown counts an entry go did not write (a file, or a whole
+// directory) so the totals still add up, and lists it with the reason.
+func (s *Scanner) addUnknown(full, rel, reason string, st fileStat) {
+	a := &unknownAcc{path: rel, reason: reason}
+	s.mu.Lock()
+	s.unknown = append(s.unknown, a)
+	s.mu.Unlock()
+	s.measure(full, st, &a.acc)
+}
+
+// measure counts one entry into a: a file at once, a directory by
+// walking it in the pool.
+func (s *Scanner) measure(full string, st fileStat, a *acc) {
+	b := s.diskBytes(st)
+	a.bytes.Add(b)
+	s.bytes.Add(b)
 	if st.isDir() {
-		s.pool.push(func() { s.walk(full, &a.acc, "") })
+		s.pool.push(func() { s.walk(full, a, "") })
 	} else {
+		a.files.Add(1)
 		s.files.Add(1)
 	}
-}
-
-func (s *Scanner) addUnknown(full, rel, reason string, st fileStat) {
-	if st.isDir() {
-		s.addUnknownDir(full, rel, reason, st)
-		return
-	}
-	a := &unknownAcc{path: rel, reason: reason}
-	b := s.diskBytes(st)
-	a.bytes.Add(b)
-	s.bytes.Add(b)
-	s.files.Add(1)
-	s.mu.Lock()
-	s.unknown = append(s.unknown, a)
-	s.mu.Unlock()
-}
-
-func (s *Scanner) addUnknownDir(full, rel, reason string, st fileStat) {
-	a := &unknownAcc{path: rel, reason: reason}
-	b := s.diskBytes(st)
-	a.bytes.Add(b)
-	s.bytes.Add(b)
-	s.mu.Lock()
-	s.unknown = append(s.unknown, a)
-	s.mu.Unlock()
-	s.pool.push(func() { s.walk(full, &a.acc, "") })
 }
 
 func (s *Scanner) version(escPath, escVer string) *verAcc {

@@ -363,7 +363,7 @@ func TestLastUsedFromAtime(t *testing.T) {
 	}
 	f, _ := PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
 	old := time.Now().Add(-90 * 24 * time.Hour).Truncate(time.Second)
-	setAtimes(t, f, old)
+	fc.Age(t, "example.com/gamma/v2", "v2.0.0", old)
 	c := scan(t, fc.Root, ScanOptions{NoIndex: true})
 	if got := stateOf(t, c, "example.com/gamma/v2", "v2.0.0").LastUsed; !got.Equal(old) {
 		t.Errorf("LastUsed %v, want %v", got, old)
@@ -375,20 +375,6 @@ func TestLastUsedFromAtime(t *testing.T) {
 	if got := stateOf(t, c, "example.com/gamma/v2", "v2.0.0").LastUsed; !got.Equal(used) {
 		t.Errorf("after use: LastUsed %v, want %v", got, used)
 	}
-}
-
-// setAtimes ages every file of a version, as if unused since t.
-func setAtimes(tb testing.TB, f Files, at time.Time) {
-	tb.Helper()
-	for _, p := range []string{f.Info, f.Mod, f.ZipHash, f.Zip} {
-		os.Chtimes(p, at, at)
-	}
-	filepath.Walk(f.Tree, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			os.Chtimes(p, at, at)
-		}
-		return nil
-	})
 }
 
 func TestNoAtimeMeansUnavailable(t *testing.T) {

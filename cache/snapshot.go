@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 )
 
 // Snapshot assembles what the scan has measured so far. During a scan the
@@ -34,7 +33,7 @@ func (s *Scanner) Snapshot() *Cache {
 	c.Problems = append([]Problem(nil), s.problems...)
 	s.mu.Unlock()
 
-	byPath := map[string]*Module{}
+	var versions []*Version
 	var lockOnly int64
 	for _, a := range accs {
 		v := a.build(c.Atime.Available)
@@ -44,16 +43,7 @@ func (s *Scanner) Snapshot() *Cache {
 			lockOnly += v.MetaBytes
 			continue
 		}
-		m := byPath[v.Path]
-		if m == nil {
-			m = &Module{Path: v.Path}
-			byPath[v.Path] = m
-			c.Modules = append(c.Modules, m)
-		}
-		m.Versions = append(m.Versions, v)
-		c.Usage.Trees += v.TreeBytes
-		c.Usage.Zips += v.ZipBytes
-		c.Usage.Meta += v.MetaBytes
+		versions = append(versions, v)
 		if v.State == Partial && !v.LockHeld {
 			c.Strays = append(c.Strays, Stray{
 				Path:  "cache/download/" + a.escPath + "/@v/" + a.escVer + ".partial",
@@ -62,16 +52,17 @@ func (s *Scanner) Snapshot() *Cache {
 			})
 		}
 	}
-	for _, m := range c.Modules {
-		sort.Slice(m.Versions, func(i, j int) bool {
-			return semver.Compare(m.Versions[i].Version, m.Versions[j].Version) < 0
-		})
-		m.rollup()
-	}
-	sort.Slice(c.Modules, func(i, j int) bool { return c.Modules[i].Path < c.Modules[j].Path })
+	assembled := Assemble(s.root, versions)
+	c.Modules, c.Usage = assembled.Modules, assembled.Usage
 
 	for _, r := range vcs {
 		r.mu.Lock()
+		if !r.hasDir && r.url == "" {
+			// A .lock left by go, which never deletes them: not a clone.
+			r.mu.Unlock()
+			c.Usage.Other += r.bytes.Load()
+			continue
+		}
 		repo := VCSRepo{
 			Dir: "cache/vcs/" + r.hash, URL: r.url,
 			Bytes: r.bytes.Load(), Files: int(r.files.Load()),

@@ -207,7 +207,7 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	hasZip, hasHash, hasMod, hasTree := exists(f.Zip), exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
 
 	if data, err := readFileNoAtime(f.Info, maxInfo); err == nil {
-		if problem := checkInfo(data, ver.Version); problem != "" {
+		if problem := CheckInfo(data, ver.Version); problem != "" {
 			add(FindingInfoInvalid, false, "%s", problem)
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {

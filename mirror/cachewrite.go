@@ -15,7 +15,6 @@ import (
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/cache"
 )
@@ -50,7 +49,7 @@ func (b *stagedBundle) toModCache(ctx context.Context, root string) (*ImportResu
 		dirs[f.Dir] = true
 	}
 	for dir := range dirs {
-		if err := rewriteVersionList(dir); err != nil {
+		if err := cache.RewriteVersionList(dir); err != nil {
 			return res, err
 		}
 	}
@@ -201,49 +200,6 @@ func copyToTemp(dst, src string) (string, error) {
 		return "", err
 	}
 	return out.Name(), nil
-}
-
-// rewriteVersionList is cmd/go's: under a lock on the list file, list
-// every version that has a .mod (a version with a .mod is usable for the
-// module graph even without its zip), sorted, and only rewrite the file
-// if that changes it.
-func rewriteVersionList(dir string) error {
-	f, err := lockedfile.Edit(filepath.Join(dir, "list"))
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	var list []string
-	for _, e := range entries {
-		if v, ok := strings.CutSuffix(e.Name(), ".mod"); ok && v != "" && module.CanonicalVersion(v) == v {
-			list = append(list, v)
-		}
-	}
-	semver.Sort(list)
-	var buf bytes.Buffer
-	for _, v := range list {
-		buf.WriteString(v + "\n")
-	}
-	if old, err := io.ReadAll(f); err == nil && bytes.Equal(old, buf.Bytes()) {
-		return nil
-	}
-	// As go does: truncate, reserve the size zero-filled, then write, so a
-	// torn write shows as trailing NULs rather than a plausible list.
-	if err := f.Truncate(0); err != nil {
-		return err
-	}
-	if err := f.Truncate(int64(buf.Len())); err != nil {
-		return err
-	}
-	if _, err := f.WriteAt(buf.Bytes(), 0); err != nil {
-		f.Truncate(0)
-		return err
-	}
-	return nil
 }
 
 func fileSize(p string) int64 {

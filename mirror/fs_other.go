@@ -2,12 +2,7 @@
 
 package mirror
 
-import (
-	"io/fs"
-	"os"
-)
-
-func openNoAtime(path string) (*os.File, error) { return os.Open(path) }
+import "io/fs"
 
 // Without a ctime we cannot tell that a file is unchanged, so every push
 // verifies every zip again.

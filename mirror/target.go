@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
 	"github.com/modcache/modcache/proxy"
 )
@@ -218,7 +219,7 @@ func (s *Source) Open() (io.ReadCloser, error) {
 	if s.Path == "" {
 		return bytesReader{bytes.NewReader(s.Data)}, nil
 	}
-	f, err := openNoAtime(s.Path)
+	f, err := cache.OpenNoAtime(s.Path)
 	if err != nil {
 		return nil, err
 	}

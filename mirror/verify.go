@@ -1,7 +1,6 @@
 package mirror
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -160,7 +158,7 @@ func regularFile(path string) (fs.FileInfo, error) {
 
 // checkInfoFile returns what is wrong with a .info file, or "".
 func checkInfoFile(path, version string) string {
-	f, err := openNoAtime(path)
+	f, err := cache.OpenNoAtime(path)
 	if err != nil {
 		return "cannot read .info: " + err.Error()
 	}
@@ -169,17 +167,7 @@ func checkInfoFile(path, version string) string {
 	if err != nil {
 		return "cannot read .info: " + err.Error()
 	}
-	var info struct {
-		Version string
-		Time    *time.Time
-	}
-	if err := json.Unmarshal(data, &info); err != nil {
-		return ".info is malformed: " + err.Error()
-	}
-	if info.Version != version {
-		return fmt.Sprintf(".info names version %q", info.Version)
-	}
-	return ""
+	return cache.CheckInfo(data, version)
 }
 
 // checkZipFile checks a zip from an untrusted source (a bundle) against

@@ -12,21 +12,18 @@ import (
 
 // bigCache has 2,000 modules of 5 versions: 10,000 versions in all.
 func bigCache() *cache.Cache {
-	c := &cache.Cache{Root: "/big", Atime: cache.AtimeInfo{Available: true}, Disk: cache.DiskSpace{Total: 1 << 40, Free: 1 << 39}}
+	var vs []*cache.Version
 	for i := range 2000 {
-		m := &cache.Module{Path: fmt.Sprintf("github.com/org%02d/module-with-a-longish-name-%04d", i%50, i)}
+		path := fmt.Sprintf("github.com/org%02d/module-with-a-longish-name-%04d", i%50, i)
 		for j := range 5 {
-			v := &cache.Version{Path: m.Path, Version: fmt.Sprintf("v1.%d.0", j), State: cache.Complete,
+			vs = append(vs, &cache.Version{Path: path, Version: fmt.Sprintf("v1.%d.0", j), State: cache.Complete,
 				TreeBytes: int64(i*j+1) << 12, ZipBytes: 4096, MetaBytes: 12288,
-				LastUsed: testNow.Add(-time.Duration(i) * time.Hour), Downloaded: testNow.Add(-time.Duration(i+j) * time.Hour)}
-			m.Versions = append(m.Versions, v)
-			m.Bytes += v.Bytes()
-			c.Usage.Total += v.Bytes()
+				LastUsed: testNow.Add(-time.Duration(i) * time.Hour), Downloaded: testNow.Add(-time.Duration(i+j) * time.Hour)})
 		}
-		m.LastUsed = m.Versions[0].LastUsed
-		m.Downloaded = m.Versions[4].Downloaded
-		c.Modules = append(c.Modules, m)
 	}
+	c := cache.Assemble("/big", vs)
+	c.Atime = cache.AtimeInfo{Available: true}
+	c.Disk = cache.DiskSpace{Total: 1 << 40, Free: 1 << 39}
 	return c
 }
 

@@ -24,6 +24,7 @@ type fetchDialog struct {
 	err     error
 	running bool
 	cancel  context.CancelFunc
+	wait    waiter
 }
 
 type fetchDoneMsg struct {
@@ -57,21 +58,13 @@ func (d *fetchDialog) start(m *Model) tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
 	d.cancel, d.running = cancel, true
 	d.fetcher = mirror.NewFetcher(m.store.Root(), env, d.queries, false)
-	if m.opts.OnAction != nil {
-		m.opts.OnAction(fmt.Sprintf("fetch %d version(s)", len(d.queries)))
-	}
 	f := d.fetcher
-	return func() tea.Msg {
-		release, err := m.store.AcquireWrite(ctx, "fetch", nil)
-		if err != nil {
-			return fetchDoneMsg{err: err}
-		}
-		defer release()
+	return m.writeAction(ctx, fmt.Sprintf("fetch %d version(s)", len(d.queries)), &d.wait, func() tea.Msg {
 		done, err := f.Run(ctx)
 		// The cache changed on disk; a scan shows how, for every session.
 		m.store.Rescan()
 		return fetchDoneMsg{done, err}
-	}
+	}, func(err error) tea.Msg { return fetchDoneMsg{err: err} })
 }
 
 func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
@@ -103,6 +96,9 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 func (d *fetchDialog) view() string {
 	st := d.st
 	title := fmt.Sprintf("Fetch %d version(s) into the cache", len(d.queries))
+	if holder := d.wait.get(); d.running && holder != "" {
+		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
+	}
 	if d.running {
 		p := d.fetcher.Progress()
 		return box(st, d.width, d.height, title, []string{

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/progress"
@@ -39,8 +38,7 @@ type pruneDialog struct {
 	bar     progress.Model
 	started time.Time
 
-	mu      sync.Mutex
-	waiting string // who holds the write slot while we wait for it
+	wait waiter
 }
 
 type pruneStage int
@@ -223,23 +221,8 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 	if d.marks != nil {
 		what = fmt.Sprintf("evict %d marked (%s): %s", len(d.marks), d.mode, units.Bytes(plan.Bytes))
 	}
-	if m.opts.OnAction != nil {
-		m.opts.OnAction(what)
-	}
 	pruner := d.pruner
-	return func() tea.Msg {
-		release, err := m.store.AcquireWrite(ctx, what, func(holder string) {
-			d.mu.Lock()
-			d.waiting = holder
-			d.mu.Unlock()
-		})
-		if err != nil {
-			return pruneDoneMsg{err: err}
-		}
-		defer release()
-		d.mu.Lock()
-		d.waiting = ""
-		d.mu.Unlock()
+	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
 		res, err := pruner.Run(ctx)
 		// Update the shared store here, not in the dialog: if this session
 		// ends mid-prune the others must still see the result.
@@ -247,7 +230,7 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 			m.store.Update(func(c *cache.Cache) { c.Apply(res) })
 		}
 		return pruneDoneMsg{res: res, err: err}
-	}
+	}, func(err error) tea.Msg { return pruneDoneMsg{err: err} })
 }
 
 func (d *pruneDialog) poll(m *Model) tea.Cmd { return nil }
@@ -376,14 +359,8 @@ func keptSummary(p *cache.Plan) string {
 
 func (d *pruneDialog) runningView(title string) string {
 	st := d.st
-	d.mu.Lock()
-	waiting := d.waiting
-	d.mu.Unlock()
-	if waiting != "" {
-		return box(st, d.width, d.height, title, []string{
-			st.WarnText.Render("waiting: another write action is running (" + waiting + ")"),
-			st.Dim.Render("it starts as soon as that one finishes"),
-		}, keyHint(st, "esc", "give up"))
+	if holder := d.wait.get(); holder != "" {
+		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
 	}
 	pr := d.pruner.Progress()
 	frac := float64(pr.Freed) / float64(max(1, pr.Bytes))

@@ -43,8 +43,8 @@ type pushDialog struct {
 	cancel  context.CancelFunc
 	bar     progress.Model
 
-	mu      sync.Mutex
-	waiting string
+	mu   sync.Mutex // guards planner, set by the planning command
+	wait waiter
 }
 
 type pushStage int
@@ -225,26 +225,11 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
 	tot := d.plan.Totals()
 	what := fmt.Sprintf("push %d versions (%s) to %s", tot.Versions, units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
-	if m.opts.OnAction != nil {
-		m.opts.OnAction(what)
-	}
 	push := d.push
-	return func() tea.Msg {
-		release, err := m.store.AcquireWrite(ctx, what, func(holder string) {
-			d.mu.Lock()
-			d.waiting = holder
-			d.mu.Unlock()
-		})
-		if err != nil {
-			return pushDoneMsg{err: err}
-		}
-		defer release()
-		d.mu.Lock()
-		d.waiting = ""
-		d.mu.Unlock()
+	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
 		res, err := push.Run(ctx)
 		return pushDoneMsg{res, err}
-	}
+	}, func(err error) tea.Msg { return pushDoneMsg{err: err} })
 }
 
 func (d *pushDialog) view() string {
@@ -326,11 +311,8 @@ func (d *pushDialog) previewView(title string) string {
 
 func (d *pushDialog) runningView(title string) string {
 	st := d.st
-	d.mu.Lock()
-	waiting := d.waiting
-	d.mu.Unlock()
-	if waiting != "" {
-		return box(st, d.width, d.height, title, []string{st.WarnText.Render("waiting: another write action is running (" + waiting + ")")}, keyHint(st, "esc", "give up"))
+	if holder := d.wait.get(); holder != "" {
+		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
 	}
 	p := d.push.Progress()
 	frac := float64(p.Bytes) / float64(max(1, p.BytesTotal))

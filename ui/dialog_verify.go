@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/progress"
@@ -35,8 +34,7 @@ type verifyDialog struct {
 	bar      progress.Model
 	started  time.Time
 
-	mu      sync.Mutex
-	waiting string
+	wait waiter
 }
 
 type verifyStage int
@@ -142,28 +140,13 @@ func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 		env = os.Environ()
 	}
 	what := fmt.Sprintf("repair %d damaged version(s)", len(d.report.Damaged()))
-	if m.opts.OnAction != nil {
-		m.opts.OnAction(what)
-	}
-	return func() tea.Msg {
-		release, err := m.store.AcquireWrite(ctx, what, func(holder string) {
-			d.mu.Lock()
-			d.waiting = holder
-			d.mu.Unlock()
-		})
-		if err != nil {
-			return repairDoneMsg{err: err}
-		}
-		defer release()
-		d.mu.Lock()
-		d.waiting = ""
-		d.mu.Unlock()
+	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
 		res, err := cache.Repair(ctx, root, findings, env)
 		// Repair evicts and downloads: only a scan knows the result. Start
 		// it here so other sessions see it even if this one has ended.
 		m.store.Rescan()
 		return repairDoneMsg{res, err}
-	}
+	}, func(err error) tea.Msg { return repairDoneMsg{err: err} })
 }
 
 func (d *verifyDialog) view() string {
@@ -178,14 +161,11 @@ func (d *verifyDialog) view() string {
 			st.Dim.Render(p.Current),
 		}, keyHint(st, "esc", "stop"))
 	case verifyRepairing:
-		d.mu.Lock()
-		waiting := d.waiting
-		d.mu.Unlock()
-		line := st.Dim.Render("evicting damaged versions and downloading them again with go mod download…")
-		if waiting != "" {
-			line = st.WarnText.Render("waiting: another write action is running (" + waiting + ")")
+		body := []string{st.Dim.Render("evicting damaged versions and downloading them again with go mod download…")}
+		if holder := d.wait.get(); holder != "" {
+			body = waitingBody(st, holder)
 		}
-		return box(st, d.width, d.height, "Repair", []string{line}, keyHint(st, "esc", "stop"))
+		return box(st, d.width, d.height, "Repair", body, keyHint(st, "esc", "stop"))
 	case verifyRepaired:
 		return d.repairedView()
 	}

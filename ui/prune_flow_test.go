@@ -14,22 +14,13 @@ import (
 
 // ageVersion makes a version look unused for d, as atimes would after a
 // long time without builds.
-func ageVersion(t *testing.T, root, path, version string, d time.Duration) cache.Files {
+func ageVersion(t *testing.T, fc *fixture.Cache, path, version string, d time.Duration) cache.Files {
 	t.Helper()
-	f, err := cache.PathsFor(root, path, version)
+	fc.Age(t, path, version, time.Now().Add(-d))
+	f, err := cache.PathsFor(fc.Root, path, version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().Add(-d)
-	for _, p := range []string{f.Info, f.Mod, f.ZipHash, f.Zip} {
-		os.Chtimes(p, at, at)
-	}
-	filepath.Walk(f.Tree, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			os.Chtimes(p, at, at)
-		}
-		return nil
-	})
 	return f
 }
 
@@ -39,7 +30,7 @@ func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
 // go command builds from offline.
 func TestFlowOneKeyPrune(t *testing.T) {
 	opts, fc := realSetup(t)
-	old := ageVersion(t, fc.Root, "example.com/alpha", "v1.0.0", 90*24*time.Hour)
+	old := ageVersion(t, fc, "example.com/alpha", "v1.0.0", 90*24*time.Hour)
 	opts.Actions.PrunePolicy = func(ctx context.Context, root string) (cache.Policy, []string, bool, error) {
 		return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}, nil, true, nil
 	}
@@ -81,9 +72,9 @@ func TestFlowEvictMarked(t *testing.T) {
 	os.WriteFile(filepath.Join(vdir, "list"), []byte("v2.1.0\n"), 0o666)
 	opts.Actions.Lookup = testLookup(opts)
 	for _, v := range []string{"v1.0.0", "v1.1.0"} {
-		ageVersion(t, fc.Root, "example.com/alpha", v, 10*24*time.Hour)
+		ageVersion(t, fc, "example.com/alpha", v, 10*24*time.Hour)
 	}
-	gamma := ageVersion(t, fc.Root, "example.com/gamma/v2", "v2.0.0", 10*24*time.Hour)
+	gamma := ageVersion(t, fc, "example.com/gamma/v2", "v2.0.0", 10*24*time.Hour)
 
 	f := startFlow(t, opts, 100, 30)
 	f.waitFor("5 modules")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image/color"
-	"sort"
 	"testing"
 	"time"
 
@@ -30,56 +29,25 @@ func sampleCache() *cache.Cache {
 			Published: testNow.Add(-400 * day),
 		}
 	}
-	mods := []*cache.Module{
-		{Path: "golang.org/x/tools", Versions: []*cache.Version{
-			v("golang.org/x/tools", "v0.30.0", cache.Complete, 80<<20, 14<<20, 200*day),
-			v("golang.org/x/tools", "v0.38.0", cache.Complete, 96<<20, 16<<20, 2*day),
-		}},
-		{Path: "github.com/aws/aws-sdk-go-v2/service/s3", Versions: []*cache.Version{
-			v("github.com/aws/aws-sdk-go-v2/service/s3", "v1.80.0", cache.TreeOnly, 40<<20, 0, 90*day),
-		}},
-		{Path: "example.com/alpha", Versions: []*cache.Version{
-			v("example.com/alpha", "v1.0.0", cache.Complete, 2<<20, 1<<20, 30*day),
-			v("example.com/alpha", "v1.1.0", cache.ModOnly, 0, 0, 5*day),
-			v("example.com/alpha", "v1.2.0", cache.Complete, 3<<20, 1<<20, 3*time.Hour),
-		}},
-		{Path: "example.com/broken", Versions: []*cache.Version{
-			v("example.com/broken", "v0.1.0", cache.Damaged, 1<<20, 0, 10*day),
-		}},
-		{Path: "example.com/internal/secret", Versions: []*cache.Version{
-			v("example.com/internal/secret", "v0.0.0-20260101000000-abcdefabcdef", cache.Complete, 5<<20, 2<<20, 60*day),
-		}},
-		{Path: "github.com/BurntSushi/toml", Versions: []*cache.Version{
-			v("github.com/BurntSushi/toml", "v1.4.0", cache.Complete, 1<<20, 300<<10, 12*time.Hour),
-		}},
-	}
-	mods[3].Versions[0].Problem = "extracted tree without .ziphash or zip"
-	c := &cache.Cache{
-		Root:      "/home/dev/go/pkg/mod",
-		ScannedAt: testNow.Add(-2 * time.Minute),
-		Modules:   mods,
-		Atime:     cache.AtimeInfo{Available: true},
-		Disk:      cache.DiskSpace{Total: 500 << 30, Free: 31 << 30},
-	}
-	sort.Slice(c.Modules, func(i, j int) bool { return c.Modules[i].Path < c.Modules[j].Path })
-	for _, m := range c.Modules {
-		var b int64
-		for _, v := range m.Versions {
-			b += v.Bytes()
-			c.Usage.Trees += v.TreeBytes
-			c.Usage.Zips += v.ZipBytes
-			c.Usage.Meta += v.MetaBytes
-			if v.LastUsed.After(m.LastUsed) {
-				m.LastUsed = v.LastUsed
-			}
-			if v.Downloaded.After(m.Downloaded) {
-				m.Downloaded = v.Downloaded
-			}
-		}
-		m.Bytes = b
-	}
+	var vs []*cache.Version
+	vs = append(vs,
+		v("golang.org/x/tools", "v0.30.0", cache.Complete, 80<<20, 14<<20, 200*day),
+		v("golang.org/x/tools", "v0.38.0", cache.Complete, 96<<20, 16<<20, 2*day),
+		v("github.com/aws/aws-sdk-go-v2/service/s3", "v1.80.0", cache.TreeOnly, 40<<20, 0, 90*day),
+		v("example.com/alpha", "v1.0.0", cache.Complete, 2<<20, 1<<20, 30*day),
+		v("example.com/alpha", "v1.1.0", cache.ModOnly, 0, 0, 5*day),
+		v("example.com/alpha", "v1.2.0", cache.Complete, 3<<20, 1<<20, 3*time.Hour),
+		v("example.com/broken", "v0.1.0", cache.Damaged, 1<<20, 0, 10*day),
+		v("example.com/internal/secret", "v0.0.0-20260101000000-abcdefabcdef", cache.Complete, 5<<20, 2<<20, 60*day),
+		v("github.com/BurntSushi/toml", "v1.4.0", cache.Complete, 1<<20, 300<<10, 12*time.Hour),
+	)
+	vs[6].Problem = "extracted tree without .ziphash or zip"
+	c := cache.Assemble("/home/dev/go/pkg/mod", vs)
+	c.ScannedAt = testNow.Add(-2 * time.Minute)
+	c.Atime = cache.AtimeInfo{Available: true}
+	c.Disk = cache.DiskSpace{Total: 500 << 30, Free: 31 << 30}
 	c.Usage.VCS = 52 << 20
-	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta + c.Usage.VCS
+	c.Usage.Total += c.Usage.VCS
 	return c
 }
 

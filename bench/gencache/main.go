@@ -163,8 +163,11 @@ func (f memFile) Open() (io.ReadCloser, error) { return io.NopCloser(bytes.NewRe
 
 func makeReadOnly(root string) {
 	var dirs []string
+	// Like go, only the extracted trees (name@version and below) are
+	// read-only; path prefix directories and cache/ stay writable.
 	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.IsDir() && !strings.HasPrefix(p, filepath.Join(root, "cache")) && p != root {
+		rel, _ := filepath.Rel(root, p)
+		if err == nil && d.IsDir() && strings.Contains(rel, "@") && !strings.HasPrefix(rel, "cache") {
 			dirs = append(dirs, p)
 		}
 		return nil

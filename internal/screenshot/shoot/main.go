@@ -98,7 +98,7 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 		fixture.Mod{Path: "github.com/acme/api", Version: "v1.3.0"},
 		fixture.Mod{Path: "golang.org/x/sys", Version: "v0.39.0"},
 		fixture.Mod{Path: "go.uber.org/zap", Version: "v1.28.0"})
-	age(fc.Root)
+	age(tb, fc)
 	// A partly evicted version and an interrupted extraction, as real
 	// caches have.
 	if f, err := cache.PathsFor(fc.Root, "github.com/sirupsen/logrus", "v1.8.0"); err == nil {
@@ -187,7 +187,7 @@ func demoModules() []fixture.Mod {
 }
 
 // age spreads access times so "last used" looks like a real cache's.
-func age(root string) {
+func age(tb *fixture.ProgramTB, fc *fixture.Cache) {
 	ages := map[string]time.Duration{
 		"github.com/acme/api@v1.4.0":                      200 * 24 * time.Hour,
 		"github.com/acme/api@v1.5.0":                      45 * 24 * time.Hour,
@@ -203,20 +203,7 @@ func age(root string) {
 	}
 	for pv, d := range ages {
 		path, version, _ := cut(pv)
-		f, err := cache.PathsFor(root, path, version)
-		if err != nil {
-			continue
-		}
-		t := time.Now().Add(-d)
-		for _, p := range []string{f.Info, f.Mod, f.ZipHash, f.Zip} {
-			os.Chtimes(p, t, t)
-		}
-		filepath.Walk(f.Tree, func(p string, fi os.FileInfo, err error) error {
-			if err == nil && !fi.IsDir() {
-				os.Chtimes(p, t, t)
-			}
-			return nil
-		})
+		fc.Age(tb, path, version, time.Now().Add(-d))
 	}
 }
 
