@@ -2,6 +2,9 @@ package screenshot
 
 import (
 	"flag"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -50,9 +53,13 @@ func sampleFrame() string {
 	return box + "\n" + grid
 }
 
+// TestSample renders the sample frame on both themes and writes PNGs that
+// decode back to the same size: to -sample=/path.png for a person to look
+// at, or to a temp dir.
 func TestSample(t *testing.T) {
-	if *samplePath == "" {
-		t.Skip("pass -sample=/path.png to write a sample screenshot")
+	out := *samplePath
+	if out == "" {
+		out = filepath.Join(t.TempDir(), "sample.png")
 	}
 	for _, theme := range []struct {
 		name string
@@ -61,9 +68,18 @@ func TestSample(t *testing.T) {
 		opts := theme.opts
 		opts.Title = "modcache — ~/go/pkg/mod"
 		img := Render(sampleFrame(), 64, 17, opts)
-		path := strings.TrimSuffix(*samplePath, ".png") + theme.name + ".png"
+		path := strings.TrimSuffix(out, ".png") + theme.name + ".png"
 		if err := WritePNG(path, img); err != nil {
 			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := png.Decode(f)
+		f.Close()
+		if err != nil || back.Bounds() != img.Bounds() {
+			t.Fatalf("%s does not decode to the rendered image: %v", path, err)
 		}
 		t.Logf("wrote %s (%dx%d)", path, img.Bounds().Dx(), img.Bounds().Dy())
 	}
