@@ -106,14 +106,15 @@ func NewStyles(dark bool, profile colorprofile.Profile) *Styles {
 	s.DialogTitle = s.Title
 	s.Key = s.Bold
 
+	// Help in the screen's own palette: the bubbles defaults are dark greys
+	// that fade out on dark backgrounds and on 16-colour terminals.
 	s.Help = help.DefaultStyles(dark)
+	s.Help.ShortKey, s.Help.FullKey = s.Text, s.Bold
+	s.Help.ShortDesc, s.Help.FullDesc = s.Dim, s.Dim
+	s.Help.ShortSeparator, s.Help.FullSeparator = s.Dim, s.Dim
+	s.Help.Ellipsis = s.Dim
 	if profile <= colorprofile.ANSI {
-		// The default help styles use grey tones that vanish on 16-colour
-		// terminals; keys bold, descriptions plain.
-		s.Help.ShortKey, s.Help.FullKey = s.Bold, s.Bold
 		s.Help.ShortDesc, s.Help.FullDesc = s.Text, s.Text
-		s.Help.ShortSeparator, s.Help.FullSeparator = s.Dim, s.Dim
-		s.Help.Ellipsis = s.Dim
 	}
 	return s
 }
