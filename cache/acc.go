@@ -3,6 +3,8 @@ package cache
 import (
 	"sync"
 	"sync/atomic"
+
+	"golang.org/x/mod/module"
 )
 
 // acc accumulates the size of a subtree measured by several goroutines.
@@ -49,7 +51,7 @@ func (v *verAcc) key() string { return v.escPath + "@" + v.escVer }
 
 // version returns the unescaped version; names were checked on entry.
 func (v *verAcc) version() string {
-	s, _ := unescapeVersion(v.escVer)
+	s, _ := module.UnescapeVersion(v.escVer)
 	return s
 }
 
@@ -64,9 +66,10 @@ type vcsAcc struct {
 	hash   string
 	hasDir bool // the clone itself, not just its .info or .lock
 
-	mu                            sync.Mutex
-	url                           string
-	created, infoAtime, infoMtime int64
+	mu                 sync.Mutex
+	url                string
+	created, infoAtime int64
+	infoTainted        bool
 }
 
 type strayAcc struct {

@@ -53,7 +53,7 @@ func (c *Cache) Apply(r *PruneResult) {
 		c.Disk.Free = min(c.Disk.Total, c.Disk.Free+r.Freed)
 	}
 	for m := range touched {
-		m.Versions = slices.DeleteFunc(m.Versions, func(v *Version) bool { return v.Has&^HasLock == 0 })
+		m.Versions = slices.DeleteFunc(m.Versions, (*Version).lockOnly)
 		m.rollup()
 	}
 	c.Modules = slices.DeleteFunc(c.Modules, func(m *Module) bool { return len(m.Versions) == 0 })
@@ -67,19 +67,6 @@ func (c *Cache) dropTree(v *Version) {
 	v.Has &^= HasTree | HasPartial
 	v.LockHeld = false
 	v.State, v.Problem = classify(v.Has)
-}
-
-func (c *Cache) find(path, version string) (*Module, *Version) {
-	m := c.Find(path)
-	if m == nil {
-		return nil, nil
-	}
-	for _, v := range m.Versions {
-		if v.Version == version {
-			return m, v
-		}
-	}
-	return m, nil
 }
 
 // partialVersion reads path and version from the relative path of a

@@ -1,19 +1,13 @@
 package cache
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/lockedfile"
-	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 )
 
 // The safe-delete protocol (DESIGN.md), per version:
@@ -70,16 +64,9 @@ type verPaths struct {
 }
 
 func versionPaths(modPath, version string) (verPaths, error) {
-	escPath, err := module.EscapePath(modPath)
+	escPath, escVer, err := escape(modPath, version)
 	if err != nil {
-		return verPaths{}, fmt.Errorf("invalid module path %q: %v", modPath, err)
-	}
-	if module.CanonicalVersion(version) != version {
-		return verPaths{}, fmt.Errorf("invalid version %q for %s: not canonical", version, modPath)
-	}
-	escVer, err := module.EscapeVersion(version)
-	if err != nil {
-		return verPaths{}, fmt.Errorf("invalid version %q for %s: %v", version, modPath, err)
+		return verPaths{}, err
 	}
 	dir, last := path.Split(escPath)
 	return verPaths{
@@ -145,7 +132,7 @@ func evict(root string, a Action, wait time.Duration) (skip string, err error) {
 			}
 		}
 	}
-	if err := rewriteList(vd); err != nil {
+	if err := vd.rewriteList(); err != nil {
 		return "", err
 	}
 	if err := step(item, "list"); err != nil {
@@ -168,80 +155,6 @@ func deleteTree(root, dir, name string) error {
 	}
 	defer pd.Close()
 	return pd.removeAll(name)
-}
-
-// rewriteList rewrites the list of a version directory opened safely.
-func rewriteList(vd *safeDir) error { return RewriteVersionList(vd.name) }
-
-// RewriteVersionList is cmd/go's rewriteVersionList for the @v directory
-// dir: under a lock on list, list the canonical versions that have a .mod
-// file, semver-sorted, one per line, writing only when the contents
-// change. go serves list from the cache when it is used as a GOPROXY, and
-// a version without .mod is unusable there. Prunes, repairs and bundle
-// imports all end with it.
-func RewriteVersionList(dir string) (err error) {
-	listPath := filepath.Join(dir, "list")
-	if fi, err := os.Lstat(listPath); err == nil && !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w", listPath, errSymlink)
-	}
-	f, err := lockedfile.Edit(listPath)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = cerr
-		}
-	}()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	var list []string
-	for _, e := range ents {
-		if v, ok := strings.CutSuffix(e.Name(), ".mod"); ok && v != "" && module.CanonicalVersion(v) == v {
-			list = append(list, v)
-		}
-	}
-	semver.Sort(list)
-	var buf bytes.Buffer
-	for _, v := range list {
-		buf.WriteString(v)
-		buf.WriteString("\n")
-	}
-	if fi, err := f.Stat(); err == nil && int(fi.Size()) == buf.Len() {
-		old := make([]byte, buf.Len()+1)
-		if n, err := f.ReadAt(old, 0); err == io.EOF && n == buf.Len() && bytes.Equal(buf.Bytes(), old[:n]) {
-			return nil
-		}
-	}
-	// As go does: truncate, reserve the size zero-filled, then write, so a
-	// torn write shows as NUL bytes rather than as a plausible list.
-	if err := f.Truncate(0); err != nil {
-		return err
-	}
-	if err := f.Truncate(int64(buf.Len())); err != nil {
-		return err
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Truncate(0)
-		return err
-	}
-	return nil
-}
-
-// relist rewrites the list of one module, for verify's repair.
-func relist(root, modPath string) error {
-	escPath, err := module.EscapePath(modPath)
-	if err != nil {
-		return err
-	}
-	vd, err := openSafe(root, "cache/download/"+escPath+"/@v")
-	if err != nil {
-		return err
-	}
-	defer vd.Close()
-	return rewriteList(vd)
 }
 
 // removeStray cleans one leftover of an interrupted go command, under the
@@ -317,7 +230,7 @@ func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time
 		if err := deleteTree(root, strings.TrimSuffix(treeDir, "/"), last+"@"+escVer); err != nil {
 			return "", err
 		}
-		if err := rewriteList(vd); err != nil {
+		if err := vd.rewriteList(); err != nil {
 			return "", err
 		}
 		return "", vd.remove(name)
@@ -330,10 +243,16 @@ func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time
 		if at < 0 || i < at {
 			return "", errors.New("not a temporary extraction directory go writes; refusing")
 		}
-		var unlock func()
-		if vd, err := openSafe(root, "cache/download/"+s.Path[:at]+"/@v"); err == nil {
+		// Without its @v directory there is no lock to take; any other
+		// failure to open it (a symlink) must not mean "delete unlocked".
+		vd, err := openSafe(root, "cache/download/"+s.Path[:at]+"/@v")
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return "", err
+		default:
 			defer vd.Close()
-			unlock, err = vd.lock(s.Path[at+1:i]+".lock", wait)
+			unlock, err := vd.lock(s.Path[at+1:i]+".lock", wait)
 			if err == errLockHeld {
 				return errLockHeld.Error(), nil
 			}

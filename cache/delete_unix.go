@@ -4,6 +4,7 @@ package cache
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -88,11 +89,11 @@ func (d *safeDir) exists(name string) bool {
 
 // mtime returns name's modification time, without following it.
 func (d *safeDir) mtime(name string) (time.Time, error) {
-	fi, err := os.Lstat(d.path(name))
-	if err != nil {
-		return time.Time{}, err
+	var st unix.Stat_t
+	if err := unix.Fstatat(d.fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return time.Time{}, &os.PathError{Op: "lstat", Path: d.path(name), Err: err}
 	}
-	return fi.ModTime(), nil
+	return time.Unix(st.Mtim.Unix()), nil
 }
 
 // removeAll deletes the directory name and everything in it. Directories
@@ -174,24 +175,48 @@ func removeOnce(parent int, name, full string) error {
 // without blocking for up to wait. A go command holding it is downloading
 // or extracting that version; after wait the caller skips the version.
 func (d *safeDir) lock(name string, wait time.Duration) (unlock func(), err error) {
+	_, unlock, err = d.lockFile(name, wait)
+	return unlock, err
+}
+
+// lockFile is lock, also returning the locked file for reading and writing
+// (list is locked and rewritten in place). It is opened through the
+// directory's handle and never through a symlink.
+func (d *safeDir) lockFile(name string, wait time.Duration) (*os.File, func(), error) {
 	fd, err := unix.Openat(d.fd, name, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o666)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: d.path(name), Err: err}
+		return nil, nil, &os.PathError{Op: "open", Path: d.path(name), Err: err}
 	}
+	f := os.NewFile(uintptr(fd), d.path(name))
 	deadline := time.Now().Add(wait)
 	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
 		err := unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
-			return func() { unix.Flock(fd, unix.LOCK_UN); unix.Close(fd) }, nil
+			// Closing the file releases the flock.
+			return f, func() { f.Close() }, nil
 		}
 		if err != unix.EWOULDBLOCK && err != unix.EINTR {
-			unix.Close(fd)
-			return nil, &os.PathError{Op: "flock", Path: d.path(name), Err: err}
+			f.Close()
+			return nil, nil, &os.PathError{Op: "flock", Path: d.path(name), Err: err}
 		}
 		if time.Now().After(deadline) {
-			unix.Close(fd)
-			return nil, errLockHeld
+			f.Close()
+			return nil, nil, errLockHeld
 		}
 		time.Sleep(delay)
 	}
+}
+
+// names lists the directory through its handle.
+func (d *safeDir) names() ([]string, error) {
+	fd, err := unix.Dup(d.fd)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), d.name)
+	defer f.Close()
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return f.Readdirnames(-1)
 }

@@ -119,32 +119,51 @@ func removeAllPath(dir string) error {
 }
 
 func (d *safeDir) lock(name string, wait time.Duration) (unlock func(), err error) {
+	_, unlock, err = d.lockFile(name, wait)
+	return unlock, err
+}
+
+// lockFile takes the LockFileEx lock go's lockedfile takes on name,
+// polling for up to wait, and returns the locked file with its unlock.
+func (d *safeDir) lockFile(name string, wait time.Duration) (*os.File, func(), error) {
 	p := d.path(name)
 	if fi, err := os.Lstat(p); err == nil && !fi.Mode().IsRegular() {
-		return nil, &os.PathError{Op: "open", Path: p, Err: errSymlink}
+		return nil, nil, &os.PathError{Op: "open", Path: p, Err: errSymlink}
 	}
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o666)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	h := windows.Handle(f.Fd())
 	const flags = windows.LOCKFILE_EXCLUSIVE_LOCK | windows.LOCKFILE_FAIL_IMMEDIATELY
 	deadline := time.Now().Add(wait)
 	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
-		ol := new(windows.Overlapped)
 		// lockedfile locks the whole range with the maximum length.
-		err := windows.LockFileEx(h, flags, 0, ^uint32(0), ^uint32(0), ol)
+		err := windows.LockFileEx(h, flags, 0, ^uint32(0), ^uint32(0), new(windows.Overlapped))
 		if err == nil {
-			return func() { windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), new(windows.Overlapped)); f.Close() }, nil
+			return f, func() { windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), new(windows.Overlapped)); f.Close() }, nil
 		}
 		if err != windows.ERROR_LOCK_VIOLATION && err != windows.ERROR_IO_PENDING {
 			f.Close()
-			return nil, &os.PathError{Op: "lock", Path: p, Err: err}
+			return nil, nil, &os.PathError{Op: "lock", Path: p, Err: err}
 		}
 		if time.Now().After(deadline) {
 			f.Close()
-			return nil, errLockHeld
+			return nil, nil, errLockHeld
 		}
 		time.Sleep(delay)
 	}
+}
+
+// names lists the directory.
+func (d *safeDir) names() ([]string, error) {
+	ents, err := os.ReadDir(d.name)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
+	return names, nil
 }

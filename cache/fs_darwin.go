@@ -1,8 +1,6 @@
 package cache
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
 )
 
@@ -23,10 +21,4 @@ func diskSpace(root string) (DiskSpace, error) {
 		return DiskSpace{}, err
 	}
 	return DiskSpace{Total: int64(st.Blocks) * int64(st.Bsize), Free: int64(st.Bavail) * int64(st.Bsize)}, nil
-}
-
-// macOS has no O_NOATIME: reading a file may move its access time.
-func openNoAtime(path string) (*os.File, bool, error) {
-	f, err := os.Open(path)
-	return f, false, err
 }

@@ -4,7 +4,6 @@ package cache
 
 import (
 	"errors"
-	"os"
 )
 
 func mountAtime(root string) AtimeInfo {
@@ -13,9 +12,4 @@ func mountAtime(root string) AtimeInfo {
 
 func diskSpace(root string) (DiskSpace, error) {
 	return DiskSpace{}, errors.New("free space is not supported on this system")
-}
-
-func openNoAtime(path string) (*os.File, bool, error) {
-	f, err := os.Open(path)
-	return f, false, err
 }

@@ -1,8 +1,6 @@
 package cache
 
 import (
-	"os"
-
 	"golang.org/x/sys/windows"
 	"golang.org/x/sys/windows/registry"
 )
@@ -32,9 +30,4 @@ func diskSpace(root string) (DiskSpace, error) {
 		return DiskSpace{}, err
 	}
 	return DiskSpace{Total: int64(total), Free: int64(avail)}, nil
-}
-
-func openNoAtime(path string) (*os.File, bool, error) {
-	f, err := os.Open(path)
-	return f, false, err
 }

@@ -114,8 +114,9 @@ func saveIndex(path string, s *Scanner, c *Cache) error {
 		v.mu.Unlock()
 		ix.Versions[key] = e
 	}
-
-	defer s.mu.Unlock()
+	// The scan has finished, so nothing changes the memos any more; do not
+	// hold the lock Progress needs while encoding and writing.
+	s.mu.Unlock()
 	if err := writeGob(path, &ix); err != nil {
 		return err
 	}

@@ -1,64 +1,18 @@
 package cache
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"time"
-
-	"golang.org/x/mod/module"
 )
-
-func unescapeVersion(esc string) (string, error) { return module.UnescapeVersion(esc) }
 
 // maxInfo bounds how much of a .info file is read; real ones are a few
 // hundred bytes, so anything larger is damage, not data.
 const maxInfo = 64 << 10
-
-// readSmall reads a small file without moving its access time.
-func readSmall(path string) (string, bool) {
-	f, preserved, err := openNoAtime(path)
-	if err != nil {
-		return "", preserved
-	}
-	defer f.Close()
-	b, _ := io.ReadAll(io.LimitReader(f, maxInfo))
-	return string(b), preserved
-}
-
-// readInfo parses a .info file for its publish time. problem is set when
-// the file is not what go writes; tainted when reading it may have moved
-// its access time, so that atime no longer means "used by go".
-func readInfo(path, version string) (published int64, problem string, tainted bool) {
-	f, preserved, err := openNoAtime(path)
-	if err != nil {
-		return 0, "cannot read .info: " + errText(err), false
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxInfo+1))
-	tainted = !preserved
-	if err != nil {
-		return 0, "cannot read .info: " + errText(err), tainted
-	}
-	if len(data) > maxInfo {
-		return 0, fmt.Sprintf(".info is larger than %d KiB", maxInfo>>10), tainted
-	}
-	var info struct {
-		Version string
-		Time    *time.Time
-	}
-	if err := json.Unmarshal(data, &info); err != nil {
-		return 0, ".info is malformed: " + err.Error(), tainted
-	}
-	if info.Version != version {
-		return 0, fmt.Sprintf(".info names version %q", info.Version), tainted
-	}
-	if info.Time != nil {
-		published = info.Time.UnixNano()
-	}
-	return published, "", tainted
-}
 
 // OpenNoAtime opens a cache file for reading without moving its access
 // time where the OS allows (Linux, as the file's owner): atimes are how
@@ -67,4 +21,91 @@ func readInfo(path, version string) (published int64, problem string, tainted bo
 func OpenNoAtime(path string) (*os.File, error) {
 	f, _, err := openNoAtime(path)
 	return f, err
+}
+
+// errTooLarge is a file over the size a reader accepts.
+type errTooLarge struct{ limit int64 }
+
+func (e errTooLarge) Error() string { return fmt.Sprintf("larger than %d bytes", e.limit) }
+
+// readNoAtime reads a small cache file of at most limit bytes without
+// moving its access time. preserved is false when the OS could not
+// promise that, so the caller knows the atime no longer means "used".
+func readNoAtime(path string, limit int64) (data []byte, preserved bool, err error) {
+	f, preserved, err := openNoAtime(path)
+	if err != nil {
+		return nil, preserved, err
+	}
+	defer f.Close()
+	var b bytes.Buffer
+	n, err := io.Copy(&b, io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, preserved, err
+	}
+	if n > limit {
+		return nil, preserved, &os.PathError{Op: "read", Path: path, Err: errTooLarge{limit}}
+	}
+	return b.Bytes(), preserved, nil
+}
+
+// readFileNoAtime is readNoAtime for callers that do not track atimes.
+func readFileNoAtime(path string, limit int64) ([]byte, error) {
+	data, _, err := readNoAtime(path, limit)
+	return data, err
+}
+
+// parseInfo reads a .info file's contents: the publish time, and what is
+// wrong with it ("" when nothing): it must be JSON naming exactly version.
+func parseInfo(data []byte, version string) (published time.Time, problem string) {
+	var info struct {
+		Version string
+		Time    *time.Time
+	}
+	if err := json.Unmarshal(data, &info); err != nil {
+		return time.Time{}, ".info is malformed: " + err.Error()
+	}
+	if info.Version != version {
+		return time.Time{}, fmt.Sprintf(".info names version %q", info.Version)
+	}
+	if info.Time != nil {
+		published = *info.Time
+	}
+	return published, ""
+}
+
+// CheckInfo returns what is wrong with a .info file's contents, or "".
+func CheckInfo(data []byte, version string) string {
+	_, problem := parseInfo(data, version)
+	return problem
+}
+
+// CheckInfoFile reads a .info file without moving its access time and
+// returns what is wrong with it, or "".
+func CheckInfoFile(path, version string) string {
+	_, problem, _ := readInfo(path, version)
+	return problem
+}
+
+// readInfo reads a .info file for its publish time (Unix ns, 0 when
+// unknown). problem is set when the file is not what go writes; tainted
+// when reading it may have moved its access time.
+func readInfo(path, version string) (published int64, problem string, tainted bool) {
+	data, preserved, err := readNoAtime(path, maxInfo)
+	tainted = err == nil && !preserved
+	switch {
+	case err != nil && isTooLarge(err):
+		return 0, fmt.Sprintf(".info is larger than %d KiB", maxInfo>>10), !preserved
+	case err != nil:
+		return 0, "cannot read .info: " + errText(err), false
+	}
+	t, problem := parseInfo(data, version)
+	if !t.IsZero() {
+		published = t.UnixNano()
+	}
+	return published, problem, tainted
+}
+
+func isTooLarge(err error) bool {
+	var tl errTooLarge
+	return errors.As(err, &tl)
 }

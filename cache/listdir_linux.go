@@ -3,7 +3,6 @@ package cache
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"sync"
 	"unsafe"
 
@@ -100,13 +99,4 @@ func unixMode(m uint32) fs.FileMode {
 		return 0
 	}
 	return fs.ModeIrregular
-}
-
-// lstatPath stats one path without following it.
-func lstatPath(path string) (fileStat, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return fileStat{}, err
-	}
-	return statOf(fi), nil
 }

@@ -33,12 +33,3 @@ func listDir(dir string, fn func(name string, st fileStat)) error {
 	}
 	return nil
 }
-
-// lstatPath stats one path without following it.
-func lstatPath(path string) (fileStat, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return fileStat{}, err
-	}
-	return statOf(fi), nil
-}

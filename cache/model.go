@@ -90,6 +90,11 @@ type Version struct {
 	LockHeld bool
 }
 
+// lockOnly reports whether only the version's .lock is left. Go never
+// deletes .lock files, so that is what a failed download or an eviction
+// leaves behind: not a version any more.
+func (v *Version) lockOnly() bool { return v.Has&^HasLock == 0 }
+
 // Bytes is everything the version occupies.
 func (v *Version) Bytes() int64 { return v.TreeBytes + v.ZipBytes + v.MetaBytes }
 
@@ -137,8 +142,6 @@ type Stray struct {
 	Path  string // relative to the root, slash-separated
 	Kind  string // "tmp", "partial" or "tmpdir"
 	Bytes int64
-	// Held is set when a go command holds the lock guarding it.
-	Held bool
 }
 
 // Unknown is an entry the scan could not attribute to a module version.
@@ -215,16 +218,23 @@ func (c *Cache) Find(path string) *Module {
 
 // Lookup returns the given version of a module, or nil.
 func (c *Cache) Lookup(path, version string) *Version {
+	_, v := c.find(path, version)
+	return v
+}
+
+// find returns a version with its module; the module is set even when the
+// version is not.
+func (c *Cache) find(path, version string) (*Module, *Version) {
 	m := c.Find(path)
 	if m == nil {
-		return nil
+		return nil, nil
 	}
 	for _, v := range m.Versions {
 		if v.Version == version {
-			return v
+			return m, v
 		}
 	}
-	return nil
+	return m, nil
 }
 
 // VersionCount is the number of module versions in the cache.
@@ -260,12 +270,17 @@ func (c *Cache) Clone() *Cache {
 
 // Assemble builds a Cache from versions: grouped into modules by path,
 // modules sorted by path and versions by semver, with module totals and
-// the trees/zips/meta usage. The scanner uses it, and so do tests and
+// the trees/zips/meta usage. Lock-only leftovers are not versions; their
+// bytes count as other. The scanner uses it, and so do tests and
 // tools that make caches in memory.
 func Assemble(root string, versions []*Version) *Cache {
 	c := &Cache{Root: root}
 	byPath := map[string]*Module{}
 	for _, v := range versions {
+		if v.lockOnly() {
+			c.Usage.Other += v.MetaBytes
+			continue
+		}
 		m := byPath[v.Path]
 		if m == nil {
 			m = &Module{Path: v.Path}
@@ -284,6 +299,6 @@ func Assemble(root string, versions []*Version) *Cache {
 		})
 		m.rollup()
 	}
-	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta
+	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta + c.Usage.Other
 	return c
 }

@@ -24,16 +24,9 @@ type Files struct {
 // PathsFor computes the file names of path@version under root, checking
 // that both are valid, so a crafted name can never point outside the root.
 func PathsFor(root, path, version string) (Files, error) {
-	escPath, err := module.EscapePath(path)
+	escPath, escVer, err := escape(path, version)
 	if err != nil {
-		return Files{}, fmt.Errorf("invalid module path %q: %v", path, err)
-	}
-	if module.CanonicalVersion(version) != version {
-		return Files{}, fmt.Errorf("invalid version %q for %s: not canonical", version, path)
-	}
-	escVer, err := module.EscapeVersion(version)
-	if err != nil {
-		return Files{}, fmt.Errorf("invalid version %q for %s: %v", version, path, err)
+		return Files{}, err
 	}
 	dir := filepath.Join(root, "cache", "download", filepath.FromSlash(escPath), "@v")
 	base := filepath.Join(dir, escVer)
@@ -49,4 +42,21 @@ func PathsFor(root, path, version string) (Files, error) {
 		Partial: base + ".partial",
 		List:    filepath.Join(dir, "list"),
 	}, nil
+}
+
+// escape checks a module path and canonical version and escapes both, as
+// go names them on disk.
+func escape(path, version string) (escPath, escVer string, err error) {
+	escPath, err = module.EscapePath(path)
+	if err != nil {
+		return "", "", fmt.Errorf("invalid module path %q: %v", path, err)
+	}
+	if module.CanonicalVersion(version) != version {
+		return "", "", fmt.Errorf("invalid version %q for %s: not canonical", version, path)
+	}
+	escVer, err = module.EscapeVersion(version)
+	if err != nil {
+		return "", "", fmt.Errorf("invalid version %q for %s: %v", version, path, err)
+	}
+	return escPath, escVer, nil
 }

@@ -78,8 +78,6 @@ type Policy struct {
 
 	Keep   []Pattern               // versions matching these are never evicted
 	Pinned map[module.Version]bool // versions some project needs (see ProjectPins)
-	// PinnedBy names, for reports, where the pins came from.
-	PinnedBy []string
 
 	// Grace keeps anything used more recently. 0 means DefaultGrace;
 	// a negative value means no grace at all (benchmarks, tests).

@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// defaultLockWait is how long a prune or repair waits for a version's lock
+// before skipping the version: a go command holding it is downloading or
+// extracting.
+const defaultLockWait = 2 * time.Second
+
 // PruneOptions tune a Pruner.
 type PruneOptions struct {
 	// LockWait is how long to wait for a lock a running go command holds
@@ -47,6 +52,14 @@ type PruneResult struct {
 	Cancelled bool      `json:"cancelled"`
 }
 
+// NewPruneResult is an empty result whose lists print as [] in JSON.
+func NewPruneResult() *PruneResult {
+	return &PruneResult{Done: []Action{}, Strays: []Stray{}, VCS: []VCSRepo{}, Skipped: []Skip{}}
+}
+
+// Count returns the number of dir and full evictions done.
+func (r *PruneResult) Count() (dir, full int) { return (&Plan{Actions: r.Done}).Count() }
+
 // Pruner executes a Plan with the safe-delete protocol. Run it once; poll
 // Progress from other goroutines.
 type Pruner struct {
@@ -62,7 +75,7 @@ type Pruner struct {
 // NewPruner prepares the execution of plan on the cache at root.
 func NewPruner(root string, plan *Plan, opts PruneOptions) *Pruner {
 	if opts.LockWait <= 0 {
-		opts.LockWait = 2 * time.Second
+		opts.LockWait = defaultLockWait
 	}
 	if opts.StrayAge <= 0 {
 		opts.StrayAge = DefaultGrace
@@ -100,7 +113,7 @@ func (p *Pruner) Run(ctx context.Context) (*PruneResult, error) {
 		return nil, fmt.Errorf("module cache %s: %w", p.root, err)
 	}
 	d.Close()
-	res := &PruneResult{Done: []Action{}, Strays: []Stray{}, VCS: []VCSRepo{}, Skipped: []Skip{}}
+	res := NewPruneResult()
 	now := time.Now()
 	plan := p.plan
 	for i, ok := range p.each(ctx, res, 1, len(plan.Strays), func(i int) (string, int64, func() (string, error)) {

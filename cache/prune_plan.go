@@ -217,8 +217,6 @@ func (pl *planner) candidates() {
 		latest := pl.latest(m)
 		for _, v := range m.Versions {
 			switch {
-			case v.Has&^HasLock == 0:
-				// Only a .lock, which go never removes: nothing to evict.
 			case v.State == Partial && v.LockHeld:
 				pl.keep(v, v.Bytes(), KeptBusy)
 			case v.State == Partial:
@@ -241,12 +239,7 @@ func (pl *planner) candidates() {
 }
 
 func matchesAny(ps []Pattern, v *Version) bool {
-	for _, p := range ps {
-		if p.Match(v.Path, v.Version) {
-			return true
-		}
-	}
-	return false
+	return len(ps) > 0 && MatchAny(ps, v.Path, v.Version)
 }
 
 // lruLess orders by last use, oldest first; ties by path and version so
@@ -284,11 +277,7 @@ func (pl *planner) latest(m *Module) map[*Version]bool {
 }
 
 func (pl *planner) strays() {
-	for _, s := range pl.c.Strays {
-		if !s.Held {
-			pl.plan.Strays = append(pl.plan.Strays, s)
-		}
-	}
+	pl.plan.Strays = append(pl.plan.Strays, pl.c.Strays...)
 }
 
 func (pl *planner) vcs(cutoff time.Time) {
@@ -500,7 +489,7 @@ func PlanEvict(c *Cache, sel []module.Version, p Policy, avail Replaceable) *Pla
 			pl.plan.Notes = append(pl.plan.Notes, mv.Path+"@"+mv.Version+" is not in the cache")
 			continue
 		}
-		if seen[v] || v.Has&^HasLock == 0 {
+		if seen[v] {
 			continue
 		}
 		seen[v] = true

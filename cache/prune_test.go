@@ -45,15 +45,7 @@ func prRun(t *testing.T, root string, plan *Plan) *PruneResult {
 	return res
 }
 
-func allModules(c *Cache) []string {
-	var out []string
-	for _, m := range c.Modules {
-		out = append(out, m.Path)
-	}
-	return out
-}
-
-// exists reports which of a version's files are on disk.
+// prFiles reports which of a version's files are on disk.
 func prFiles(t *testing.T, fc *fixture.Cache, path, version string) string {
 	t.Helper()
 	tree, base := fc.Files(t, path, version)

@@ -64,6 +64,10 @@ type Scanner struct {
 	dirMemos map[string]*dirMemo // listings to persist, by relative dir
 	changed  atomic.Bool         // something differs from the index: save it
 
+	fsOnce sync.Once // the filesystem's atime mode and free space, read once
+	atime  AtimeInfo
+	disk   DiskSpace
+
 	linkMu sync.Mutex
 	links  map[[2]uint64]struct{} // hard-linked inodes already counted
 }
@@ -119,9 +123,12 @@ func (s *Scanner) Run(ctx context.Context) (*Cache, error) {
 	if !st.isDir() {
 		return nil, fmt.Errorf("module cache %s is not a directory", s.root)
 	}
-	if _, err := os.ReadDir(s.root); err != nil {
+	// Opening a directory fails exactly when listing it would.
+	f, err := os.Open(s.root)
+	if err != nil {
 		return nil, fmt.Errorf("cannot read module cache %s: %w", s.root, err)
 	}
+	f.Close()
 	started := time.Now()
 	s.countOther(st)
 	s.pool.push(func() { s.scanModArea(s.root, "", st) })
@@ -395,9 +402,7 @@ var vfileSuffixes = []struct {
 func (s *Scanner) scanVDir(dir, escPath string, self fileStat) {
 	relDir := "cache/download/" + escPath + "/@v"
 	if reason := s.checkPath(escPath); reason != "" {
-		if st, err := lstatPath(dir); err == nil {
-			s.addUnknown(dir, relDir, reason, st)
-		}
+		s.addUnknown(dir, relDir, reason, self)
 		return
 	}
 	checked := map[string]string{} // escaped version -> reason; several files share one
@@ -483,9 +488,12 @@ func (s *Scanner) scanVCS(dir string) {
 			s.pool.push(func() { s.walk(full, &r.acc, "") })
 			return
 		case name == hash+".info":
-			url, _ := readSmall(full)
+			url, preserved, _ := readNoAtime(full, maxInfo)
 			r.mu.Lock()
-			r.url, r.infoAtime, r.infoMtime = strings.TrimSpace(url), st.atime, st.mtime
+			r.url, r.infoAtime = strings.TrimSpace(string(url)), st.atime
+			// go reads this .info on every reuse of the clone: its atime
+			// is the use signal, unless our read may have moved it.
+			r.infoTainted = !preserved
 			r.mu.Unlock()
 		}
 		r.files.Add(1)

@@ -2,7 +2,6 @@ package cache
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"golang.org/x/mod/module"
@@ -11,10 +10,13 @@ import (
 // Snapshot assembles what the scan has measured so far. During a scan the
 // tree sizes are still growing; after Run returns it is the final answer.
 func (s *Scanner) Snapshot() *Cache {
-	c := &Cache{Root: s.root, Atime: atimeOf(s.root), ScannedAt: time.Now()}
-	if d, err := diskSpace(s.root); err == nil {
-		c.Disk = d
-	}
+	// Two statfs calls per scan, not per snapshot: a UI takes several
+	// snapshots a second while the scan runs.
+	s.fsOnce.Do(func() {
+		s.atime = atimeOf(s.root)
+		s.disk, _ = diskSpace(s.root)
+	})
+	c := &Cache{Root: s.root, Atime: s.atime, Disk: s.disk, ScannedAt: time.Now()}
 	s.mu.Lock()
 	accs := make([]*verAcc, 0, len(s.versions))
 	for _, v := range s.versions {
@@ -34,15 +36,8 @@ func (s *Scanner) Snapshot() *Cache {
 	s.mu.Unlock()
 
 	var versions []*Version
-	var lockOnly int64
 	for _, a := range accs {
 		v := a.build(c.Atime.Available)
-		if v.Has&^HasLock == 0 {
-			// Go never deletes .lock files, so a lock alone is what an
-			// evicted version leaves behind: not a version any more.
-			lockOnly += v.MetaBytes
-			continue
-		}
 		versions = append(versions, v)
 		if v.State == Partial && !v.LockHeld {
 			c.Strays = append(c.Strays, Stray{
@@ -68,7 +63,7 @@ func (s *Scanner) Snapshot() *Cache {
 			Bytes: r.bytes.Load(), Files: int(r.files.Load()),
 			Created: unixTime(r.created),
 		}
-		if c.Atime.Available {
+		if c.Atime.Available && !r.infoTainted {
 			repo.LastUsed = unixTime(r.infoAtime)
 		}
 		r.mu.Unlock()
@@ -95,7 +90,7 @@ func (s *Scanner) Snapshot() *Cache {
 	sort.Slice(c.Unknown, func(i, j int) bool { return c.Unknown[i].Path < c.Unknown[j].Path })
 	sort.Slice(c.Problems, func(i, j int) bool { return c.Problems[i].Path < c.Problems[j].Path })
 
-	c.Usage.Other = s.other.Load() + lockOnly
+	c.Usage.Other += s.other.Load()
 	c.Usage.Files = s.files.Load()
 	c.Usage.Total = c.Usage.Trees + c.Usage.Zips + c.Usage.Meta + c.Usage.VCS +
 		c.Usage.SumDB + c.Usage.Strays + c.Usage.Unknown + c.Usage.Other
@@ -145,21 +140,6 @@ func unixTime(ns int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, ns)
-}
-
-// escapedKey is the index key for a version: escaped path "@" escaped version.
-func escapedKey(path, version string) string {
-	ep, err1 := module.EscapePath(path)
-	ev, err2 := module.EscapeVersion(version)
-	if err1 != nil || err2 != nil {
-		return path + "@" + version
-	}
-	return ep + "@" + ev
-}
-
-// relUnder reports whether rel (slash-separated) is inside dir.
-func relUnder(rel, dir string) bool {
-	return rel == dir || strings.HasPrefix(rel, dir+"/")
 }
 
 // atimeOf is mountAtime, replaceable in tests that cannot mount a noatime

@@ -1,6 +1,9 @@
 package cache
 
-import "io/fs"
+import (
+	"io/fs"
+	"os"
+)
 
 // fileStat is the part of an lstat result the scan needs, read the same way
 // on every OS. Times are Unix nanoseconds.
@@ -32,4 +35,13 @@ func statOf(fi fs.FileInfo) fileStat {
 		st.mtime = fi.ModTime().UnixNano()
 	}
 	return st
+}
+
+// lstatPath stats one path without following it.
+func lstatPath(path string) (fileStat, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileStat{}, err
+	}
+	return statOf(fi), nil
 }

@@ -14,11 +14,14 @@ func lockHeld(path string) bool {
 		return false
 	}
 	defer f.Close()
-	ol := new(windows.Overlapped)
+	// A shared lock over the whole range, as lockedfile's exclusive one
+	// covers: it fails only while someone holds that.
+	h := windows.Handle(f.Fd())
 	const flags = windows.LOCKFILE_FAIL_IMMEDIATELY
-	if err := windows.LockFileEx(windows.Handle(f.Fd()), flags, 0, 1, 0, ol); err != nil {
-		return true
+	err = windows.LockFileEx(h, flags, 0, ^uint32(0), ^uint32(0), new(windows.Overlapped))
+	if err != nil {
+		return err == windows.ERROR_LOCK_VIOLATION
 	}
-	windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, ol)
+	windows.UnlockFileEx(h, 0, ^uint32(0), ^uint32(0), new(windows.Overlapped))
 	return false
 }

@@ -372,11 +372,13 @@ func checkList(root, modPath string) []Finding {
 	if err != nil {
 		return nil
 	}
+	names := make([]string, len(ents))
+	for i, e := range ents {
+		names[i] = e.Name()
+	}
 	want := map[string]bool{}
-	for _, e := range ents {
-		if v, ok := strings.CutSuffix(e.Name(), ".mod"); ok && v != "" && module.CanonicalVersion(v) == v {
-			want[v] = true
-		}
+	for _, v := range versionsWithMod(names) {
+		want[v] = true
 	}
 	data, err := readFileNoAtime(filepath.Join(dir, "list"), 16<<20)
 	if errors.Is(err, fs.ErrNotExist) && len(want) == 0 {

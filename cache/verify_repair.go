@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
-	"time"
 
 	"golang.org/x/mod/module"
 )
@@ -69,7 +68,7 @@ func Repair(ctx context.Context, root string, findings []Finding, goEnv []string
 			return res, ctx.Err()
 		}
 		mode := repairMode(root, mv, byVersion[mv])
-		skip, err := evict(root, Action{Path: mv.Path, Version: mv.Version, Mode: mode}, 2*time.Second)
+		skip, err := evict(root, Action{Path: mv.Path, Version: mv.Version, Mode: mode}, defaultLockWait)
 		switch {
 		case err != nil:
 			res.Errors = append(res.Errors, fmt.Errorf("%s@%s: %w", mv.Path, mv.Version, err))
@@ -82,7 +81,7 @@ func Repair(ctx context.Context, root string, findings []Finding, goEnv []string
 		}
 	}
 	for path := range lists {
-		if err := relist(root, path); err != nil {
+		if err := RewriteVersionList(root, path); err != nil {
 			res.Errors = append(res.Errors, fmt.Errorf("%s: rewrite list: %w", path, err))
 		} else {
 			res.Relisted = append(res.Relisted, path)

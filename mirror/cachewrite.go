@@ -29,7 +29,7 @@ func (b *stagedBundle) toModCache(ctx context.Context, root string) (*ImportResu
 		return nil, err
 	}
 	res := &ImportResult{}
-	dirs := map[string]bool{}
+	mods := map[string]bool{} // module paths whose list to rewrite
 	for m, names := range b.versions() {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -46,10 +46,10 @@ func (b *stagedBundle) toModCache(ctx context.Context, root string) (*ImportResu
 		if err := b.writeVersion(res, f, m, has); err != nil {
 			return res, fmt.Errorf("%s: %v", m, err)
 		}
-		dirs[f.Dir] = true
+		mods[m.Path] = true
 	}
-	for dir := range dirs {
-		if err := cache.RewriteVersionList(dir); err != nil {
+	for path := range mods {
+		if err := cache.RewriteVersionList(root, path); err != nil {
 			return res, err
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modcache/modcache/cache"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
 )
@@ -212,7 +213,7 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 			return fmt.Errorf(".mod hashes to %s; the manifest says %q", have, want)
 		}
 	case KindInfo:
-		if problem := checkInfoFile(p, m.Version); problem != "" {
+		if problem := cache.CheckInfoFile(p, m.Version); problem != "" {
 			return errors.New(problem)
 		}
 	}

@@ -3,11 +3,9 @@ package mirror
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
-	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -70,7 +68,7 @@ func (v *verifier) verify(m module.Version, full bool) (*VersionPlan, string) {
 	case err != nil:
 		return nil, ".info " + err.Error()
 	default:
-		if problem := checkInfoFile(f.Info, m.Version); problem != "" {
+		if problem := cache.CheckInfoFile(f.Info, m.Version); problem != "" {
 			return nil, problem
 		}
 	}
@@ -109,23 +107,8 @@ func (v *verifier) zipHash(m module.Version, f cache.Files, fi fs.FileInfo) (str
 
 	h1, ok := v.memo.lookup(f.Zip, fi)
 	if !ok {
-		findings, err := cache.CheckDownload(v.root, m.Path, m.Version)
-		if err != nil {
+		if h1, err = zipH1(m, f.Zip); err != nil {
 			return "", err
-		}
-		if len(findings) > 0 {
-			var details []string
-			for _, f := range findings {
-				details = append(details, f.Detail)
-			}
-			return "", errors.New(strings.Join(details, "; "))
-		}
-		// CheckDownload hashed the zip and found it equal to .ziphash;
-		// without a .ziphash, hash it here.
-		if h1 = recorded; h1 == "" {
-			if h1, err = cache.HashZip(f.Zip); err != nil {
-				return "", fmt.Errorf("zip cannot be hashed: %v", err)
-			}
 		}
 		v.memo.store(f.Zip, fi, h1)
 	}
@@ -156,29 +139,25 @@ func regularFile(path string) (fs.FileInfo, error) {
 	return fi, nil
 }
 
-// checkInfoFile returns what is wrong with a .info file, or "".
-func checkInfoFile(path, version string) string {
-	f, err := cache.OpenNoAtime(path)
-	if err != nil {
-		return "cannot read .info: " + err.Error()
+// zipH1 checks a zip with zip.CheckZip and returns its go.sum h1: hash,
+// inflating it once.
+func zipH1(m module.Version, path string) (string, error) {
+	if _, err := modzip.CheckZip(m, path); err != nil {
+		return "", fmt.Errorf("zip is invalid: %v", firstLine(err.Error()))
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	h1, err := cache.HashZip(path)
 	if err != nil {
-		return "cannot read .info: " + err.Error()
+		return "", fmt.Errorf("zip cannot be hashed: %v", err)
 	}
-	return cache.CheckInfo(data, version)
+	return h1, nil
 }
 
 // checkZipFile checks a zip from an untrusted source (a bundle) against
 // the h1 it should have.
 func checkZipFile(m module.Version, path, want string) error {
-	if _, err := modzip.CheckZip(m, path); err != nil {
-		return fmt.Errorf("zip is invalid: %v", firstLine(err.Error()))
-	}
-	have, err := cache.HashZip(path)
+	have, err := zipH1(m, path)
 	if err != nil {
-		return fmt.Errorf("zip cannot be hashed: %v", err)
+		return err
 	}
 	if have != want {
 		return fmt.Errorf("zip hashes to %s, want %s", have, want)

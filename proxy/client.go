@@ -53,9 +53,6 @@ func New(cfg Config) (*Client, error) {
 		creds:      loadCredentials(cfg.GOAUTH, cfg.NetrcPath),
 		hc:         newHTTPClient(cfg.HTTPClient),
 	}
-	if strings.TrimSpace(cfg.GOAUTH) == "off" {
-		c.creds = nil
-	}
 	// As in the go command, GOPRIVATE is the default for GONOPROXY.
 	if c.noProxy == "" {
 		c.noProxy, c.noProxyVar = cfg.GOPRIVATE, "GOPRIVATE"

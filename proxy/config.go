@@ -57,7 +57,7 @@ type Config struct {
 }
 
 // ConfigFromEnv takes the variables the go command reads from env (as
-// returned by goenv.Load) and leaves the rest at their defaults. NETRC is
+// returned by goenv.Run) and leaves the rest at their defaults. NETRC is
 // used when env has it; goenv does not ask go for it (it is not a go env
 // variable), and an empty NetrcPath reads $NETRC from the process anyway.
 func ConfigFromEnv(env map[string]string) Config {

@@ -207,7 +207,7 @@ func (d *verifyDialog) repairedView() string {
 	for _, r := range d.repair.Repaired {
 		state := st.OKText.Render("✓ fetched again")
 		if !r.Fetched {
-			state = st.WarnText.Render("evicted, not fetched: " + r.Note)
+			state = st.WarnText.Render(r.Note) // "left evicted: <why>"
 		} else if r.Mode == cache.ModeDir {
 			state = st.OKText.Render("✓ tree dropped; go re-extracts it from the verified zip")
 		}

@@ -102,6 +102,9 @@ func (m *Model) activityLine() string {
 	if n := damagedCount(c); n > 0 {
 		parts = append(parts, st.DangerText.Render(fmt.Sprintf("%d damaged", n)))
 	}
+	if n := len(c.Unknown); n > 0 {
+		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d not written by go", n)))
+	}
 	if n := len(c.Strays); n > 0 {
 		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d leftovers", n)))
 	}

@@ -76,12 +76,19 @@ func (l *lookups) busy(path string) bool {
 	return false
 }
 
-// focus cancels lookups for modules other than path.
+// focus cancels lookups for modules other than path, and forgets their
+// failures: answers are kept for the session, but a remote that was down
+// or slow is asked again when the user comes back.
 func (l *lookups) focus(path string) {
 	for k, cancel := range l.pending {
 		if k.path != path {
 			cancel()
 			delete(l.pending, k)
+		}
+	}
+	for k, r := range l.done {
+		if k.path != path && r.Err != nil {
+			delete(l.done, k)
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -123,11 +122,14 @@ func (a *app) config() (*config.Config, error) {
 
 // root locates the module cache.
 func (a *app) root() (string, error) {
-	if a.modcacheFlag == "" && os.Getenv("GOMODCACHE") == "" {
-		return cache.Locate("", a.goEnv())
-	}
-	return cache.Locate(a.modcacheFlag, nil)
+	return cache.Locate(a.modcacheFlag, lazyGoEnv{a})
 }
+
+// lazyGoEnv runs go env only when asked: Locate needs it only when neither
+// --modcache nor $GOMODCACHE is set, and go env costs a process.
+type lazyGoEnv struct{ a *app }
+
+func (e lazyGoEnv) Get(key string) string { return e.a.goEnv().Get(key) }
 
 func (a *app) scanOptions() cache.ScanOptions {
 	return cache.ScanOptions{NoIndex: a.noIndex, IndexDir: os.Getenv("MODCACHE_INDEX_DIR")}
@@ -173,12 +175,7 @@ func (a *app) sources() ([]proxy.Source, error) {
 		return nil, err
 	}
 	sources := client.Sources()
-	names := make([]string, 0, len(cfg.Mirrors))
-	for n := range cfg.Mirrors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range cfg.MirrorNames() {
 		// GOPROXY-style mirrors are read like any proxy; other layouts (S3,
 		// Athens, bundles) through the mirror package.
 		src, err := client.NamedSource(n, cfg.Mirrors[n].URL)

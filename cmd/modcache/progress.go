@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,4 +98,11 @@ func (a *app) reportProblems(c *cache.Cache) error {
 	}
 	fmt.Fprintln(a.stderr, "Fix the permissions (for example: chmod -R u+rX DIR) and run again.")
 	return exitError{code: exitFailure}
+}
+
+// bar draws a progress bar of width cells for frac in [0, 1], in plain
+// characters: it goes to a terminal's stderr, which may not draw blocks.
+func bar(frac float64, width int) string {
+	n := max(0, min(width, int(frac*float64(width)+0.5)))
+	return "[" + strings.Repeat("#", n) + strings.Repeat("-", width-n) + "]"
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -129,7 +130,7 @@ func (a *app) runPrune(cmd *cobra.Command, f pruneFlags) error {
 	}
 	if len(plan.Actions)+len(plan.Strays)+len(plan.VCS) == 0 {
 		if f.asJSON {
-			return writeJSON(a.stdout, pruneJSON(plan, &cache.PruneResult{}))
+			return writeJSON(a.stdout, pruneJSON(plan, cache.NewPruneResult()))
 		}
 		return a.reportProblems(c)
 	}
@@ -177,7 +178,7 @@ func (a *app) pinProjects(ctx context.Context, pol *cache.Policy, root string, p
 	if err != nil {
 		return nil, err
 	}
-	pol.Pinned, pol.PinnedBy = pins, dirs
+	pol.Pinned = pins
 	return append(notes, pinNotes...), nil
 }
 
@@ -278,12 +279,7 @@ func (a *app) remoteLookup() (func(ctx context.Context, path string, versions []
 		return nil, err
 	}
 	var mirrors []proxy.Remote
-	names := make([]string, 0, len(cfg.Mirrors))
-	for name := range cfg.Mirrors {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range cfg.MirrorNames() {
 		r, err := proxy.ParseRemote(cfg.Mirrors[name].URL)
 		if err == nil && (r.Kind == proxy.KindFile || r.Kind == proxy.KindHTTP) {
 			r.Name = name
@@ -304,7 +300,7 @@ func (a *app) remoteLookup() (func(ctx context.Context, path string, versions []
 			reached = true
 			out.Versions = listed
 			for _, v := range versions {
-				if !contains(listed, v) {
+				if !slices.Contains(listed, v) {
 					if _, _, err := client.InfoChain(ctx, path, v); err == nil {
 						out.Versions = append(out.Versions, v)
 					}
@@ -327,22 +323,6 @@ func (a *app) remoteLookup() (func(ctx context.Context, path string, versions []
 		}
 		return out
 	}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// bar draws a progress bar of width cells for frac in [0, 1].
-func bar(frac float64, width int) string {
-	frac = min(max(frac, 0), 1)
-	n := int(frac*float64(width) + 0.5)
-	return "[" + strings.Repeat("#", n) + strings.Repeat("-", width-n) + "]"
 }
 
 func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
@@ -418,14 +398,7 @@ func printNotes(w io.Writer, notes []string) {
 
 func (a *app) printPruneResult(plan *cache.Plan, res *cache.PruneResult) {
 	w := a.stdout
-	var dir, full int
-	for _, act := range res.Done {
-		if act.Mode == cache.ModeFull {
-			full++
-		} else {
-			dir++
-		}
-	}
+	dir, full := res.Count()
 	fmt.Fprintf(w, "\nfreed %s: %d tree(s), %d whole version(s)", units.Bytes(res.Freed), dir, full)
 	if len(res.Strays) > 0 {
 		fmt.Fprintf(w, ", %d leftover(s)", len(res.Strays))

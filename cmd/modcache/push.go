@@ -361,14 +361,8 @@ func pushStatus(p mirror.Progress) string {
 	} else if p.FilesTotal > 0 {
 		frac = float64(p.Files) / float64(p.FilesTotal)
 	}
-	return fmt.Sprintf("%s %d/%d files  %s/%s  %s/s  %s", pushBar(frac, 20), p.Files, p.FilesTotal,
+	return fmt.Sprintf("%s %d/%d files  %s/%s  %s/s  %s", bar(frac, 20), p.Files, p.FilesTotal,
 		units.Bytes(p.Bytes), units.Bytes(p.BytesTotal), units.Bytes(int64(p.BytesPerSec)), p.Current)
-}
-
-func pushBar(frac float64, width int) string {
-	n := int(frac*float64(width) + 0.5)
-	n = max(0, min(width, n))
-	return "[" + strings.Repeat("#", n) + strings.Repeat(".", width-n) + "]"
 }
 
 // rootForWrite locates the module cache, creating it when the setting

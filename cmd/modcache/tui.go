@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/spf13/cobra"
 
@@ -42,10 +41,9 @@ func (a *app) uiOptions() (ui.Options, error) {
 		return ui.Options{}, err
 	}
 	var mirrors []ui.Mirror
-	for name, m := range cfg.Mirrors {
-		mirrors = append(mirrors, ui.Mirror{Name: name, URL: m.URL})
+	for _, name := range cfg.MirrorNames() {
+		mirrors = append(mirrors, ui.Mirror{Name: name, URL: cfg.Mirrors[name].URL})
 	}
-	sort.Slice(mirrors, func(i, j int) bool { return mirrors[i].Name < mirrors[j].Name })
 	return ui.Options{
 		Store:   ui.NewStore(root, a.scanOptions()),
 		Sources: sources,

@@ -9,9 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -50,6 +51,12 @@ type Mirror struct {
 	AccessKey string `toml:"access-key"`
 	SecretKey string `toml:"secret-key"`
 	Region    string `toml:"region"`
+}
+
+// MirrorNames returns the names of the configured mirrors, sorted, so
+// everything that lists them lists them in the same order.
+func (c *Config) MirrorNames() []string {
+	return slices.Sorted(maps.Keys(c.Mirrors))
 }
 
 // Serve configures `modcache serve --ssh`.
@@ -161,12 +168,7 @@ func (c *Config) check(name string, data []byte) error {
 	default:
 		return fail("prune", "mode", fmt.Errorf("invalid mode %q: use dir, full or auto", p.Mode))
 	}
-	names := make([]string, 0, len(c.Mirrors))
-	for n := range c.Mirrors {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range c.MirrorNames() {
 		if strings.TrimSpace(c.Mirrors[n].URL) == "" {
 			return fail("mirrors."+n, "url", errors.New("missing: every mirror needs a url"))
 		}

@@ -1,7 +1,7 @@
 // Package goenv reads the go command's configuration the way the go command
 // itself resolves it: process environment first, then the go env file, then
 // built-in defaults. Asking `go env` is the only way to get all three right,
-// so that is what we do, once per process for each set of keys.
+// so that is what we do, once per command for each set of keys.
 package goenv
 
 import (
@@ -9,10 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -29,22 +27,8 @@ type Env map[string]string
 // Get returns the value of key, or "" when unset.
 func (e Env) Get(key string) string { return e[key] }
 
-var (
-	once   sync.Once
-	cached Env
-	err    error
-)
-
-// Load runs `go env -json` for Keys once per process and caches the answer.
-// When the go command is not installed it falls back to the process
-// environment alone, and returns the exec error so callers can say so.
-func Load() (Env, error) {
-	once.Do(func() { cached, err = Run(context.Background(), os.Environ()) })
-	return cached, err
-}
-
 // Run asks the go command found on PATH, with the given environment, for Keys.
-// It never caches; tests use it with a private environment.
+// It never caches: each command asks once and keeps the answer.
 func Run(ctx context.Context, environ []string) (Env, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
