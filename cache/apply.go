@@ -27,7 +27,7 @@ func (c *Cache) Apply(r *PruneResult) {
 			c.Usage.Meta -= v.MetaBytes
 			c.Usage.Total -= v.ZipBytes + v.MetaBytes
 			v.ZipBytes, v.MetaBytes = 0, 0
-			v.Has &= HasLock
+			v.Has = HasLock // taking the lock created it if it was missing
 		}
 		c.dropTree(v)
 	}

@@ -93,7 +93,7 @@ type Version struct {
 // lockOnly reports whether only the version's .lock is left. Go never
 // deletes .lock files, so that is what a failed download or an eviction
 // leaves behind: not a version any more.
-func (v *Version) lockOnly() bool { return v.Has&^HasLock == 0 }
+func (v *Version) lockOnly() bool { return v.Has == HasLock }
 
 // Bytes is everything the version occupies.
 func (v *Version) Bytes() int64 { return v.TreeBytes + v.ZipBytes + v.MetaBytes }

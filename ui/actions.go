@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -15,11 +17,10 @@ import (
 // program's owner so the TUI and the CLI run the same code. A nil field
 // disables its key with a message saying so.
 type Actions struct {
-	// PrunePolicy returns the configured policy for the one-key prune
-	// (the config's [prune], with its projects' pins), and notes to show.
-	// ok is false when nothing is configured; the dialog then proposes
+	// PrunePolicy returns the policy of the one-key prune (the config's
+	// [prune], with its projects' pins) and notes to show. nil means
 	// DefaultPrunePolicy.
-	PrunePolicy func(ctx context.Context, root string) (p cache.Policy, notes []string, ok bool, err error)
+	PrunePolicy func(ctx context.Context, root string) (cache.Policy, []string, error)
 	// Lookup asks the remotes which versions of a module they serve, so a
 	// plan never evicts whole what cannot be fetched again.
 	Lookup cache.RemoteLookup
@@ -38,12 +39,15 @@ type Actions struct {
 // Mirror is a named push target.
 type Mirror struct{ Name, URL string }
 
-// DefaultPrunePolicy is what P does when the config sets no policy: trees
+// DefaultPrunePolicy is the goal P uses when the config sets none: trees
 // unused for 30 days, which loses nothing (go re-extracts from the zip,
 // offline).
 func DefaultPrunePolicy() cache.Policy {
-	return cache.Policy{TTL: 30 * 24 * 60 * 60 * 1e9, Mode: cache.ModeDir}
+	return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}
 }
+
+// DefaultPolicyNote says in the preview that the default goal applies.
+const DefaultPolicyNote = "no goal under [prune] in the config: using the default, trees unused for 30 days (lossless)"
 
 // actionKey opens the dialog of an action key. Write actions are refused
 // here in read-only mode even if a key slipped past the keymap.
@@ -113,4 +117,12 @@ func matchesDisabled(msg tea.KeyPressMsg, b key.Binding) bool {
 		}
 	}
 	return false
+}
+
+// goEnv is the environment of the go commands the program runs.
+func (m *Model) goEnv() []string {
+	if m.opts.Actions.GoEnv != nil {
+		return m.opts.Actions.GoEnv
+	}
+	return os.Environ()
 }

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"strings"
 
+	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -15,12 +17,85 @@ type dialog interface {
 	start(m *Model) tea.Cmd
 	update(m *Model, msg tea.Msg) tea.Cmd
 	view() string
-	// poll runs on every tick: read the running action's progress.
-	poll(m *Model) tea.Cmd
 	// busy reports whether work runs, so ticks go fast.
 	busy() bool
 	setSize(w, h int)
 	setStyles(st *Styles)
+}
+
+// reply is a dialog's background result, addressed to that dialog: a
+// closed dialog's late answer must not reach the one open now.
+type reply struct {
+	to  dialog
+	msg tea.Msg
+}
+
+// discarder is a result holding something to release when no dialog
+// takes it (an opened push target).
+type discarder interface{ discard() }
+
+// work runs f in the background for d and delivers its result to d only.
+func (m *Model) work(d dialog, f func() tea.Msg) tea.Cmd {
+	return func() tea.Msg { return reply{to: d, msg: f()} }
+}
+
+// dialogBase is what every dialog has: the screen size and styles, a
+// progress bar, the write-slot waiter and the cancel of its background
+// work. Dialogs embed it.
+type dialogBase struct {
+	st     *Styles
+	width  int
+	height int
+	bar    progress.Model
+	wait   waiter
+	cancel context.CancelFunc
+}
+
+func newDialogBase() dialogBase {
+	return dialogBase{bar: progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))}
+}
+
+func (d *dialogBase) setSize(w, h int) { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
+
+func (d *dialogBase) setStyles(st *Styles) {
+	d.st = st
+	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
+}
+
+// background returns a context for the dialog's next piece of work,
+// cancelling the previous one.
+func (d *dialogBase) background() context.Context {
+	d.stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	return ctx
+}
+
+// stop cancels the dialog's background work, if any.
+func (d *dialogBase) stop() {
+	if d.cancel != nil {
+		d.cancel()
+	}
+}
+
+// box draws the dialog with a title, body lines and key hints.
+func (d *dialogBase) box(title string, body []string, hint string) string {
+	return box(d.st, d.width, d.height, title, body, hint)
+}
+
+// failed draws an error and the key that closes the dialog.
+func (d *dialogBase) failed(title string, err error, closeKey string) string {
+	return d.box(title, []string{d.st.DangerText.Render("✗ " + errorLine(err))}, keyHint(d.st, closeKey, "close"))
+}
+
+// waiting draws the wait for another action's write slot, or "" when
+// there is no wait.
+func (d *dialogBase) waiting(title string) string {
+	holder := d.wait.get()
+	if holder == "" {
+		return ""
+	}
+	return d.box(title, waitingBody(d.st, holder), keyHint(d.st, "esc", "give up"))
 }
 
 // box draws a dialog: a title, body lines, and a key hint line, sized to

@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"sort"
 
 	tea "charm.land/bubbletea/v2"
@@ -15,16 +13,12 @@ import (
 // cache with the real go mod download (so go verifies them against go.sum
 // and the checksum database), using the user's GOPROXY.
 type fetchDialog struct {
-	st      *Styles
-	width   int
-	height  int
+	dialogBase
 	queries []string
 	fetcher *mirror.Fetcher
 	done    []mirror.Fetched
 	err     error
 	running bool
-	cancel  context.CancelFunc
-	wait    waiter
 }
 
 type fetchDoneMsg struct {
@@ -33,7 +27,7 @@ type fetchDoneMsg struct {
 }
 
 func newFetchDialog(m *Model) *fetchDialog {
-	d := &fetchDialog{}
+	d := &fetchDialog{dialogBase: newDialogBase()}
 	for mv := range m.remote.marks {
 		d.queries = append(d.queries, mv.Path+"@"+mv.Version)
 	}
@@ -41,25 +35,21 @@ func newFetchDialog(m *Model) *fetchDialog {
 	return d
 }
 
-func (d *fetchDialog) setSize(w, h int)      { d.width, d.height = w, h }
-func (d *fetchDialog) setStyles(st *Styles)  { d.st = st }
-func (d *fetchDialog) busy() bool            { return d.running }
-func (d *fetchDialog) poll(m *Model) tea.Cmd { return nil }
+func (d *fetchDialog) setSize(w, h int)     { d.width, d.height = w, h }
+func (d *fetchDialog) setStyles(st *Styles) { d.st = st }
+func (d *fetchDialog) busy() bool           { return d.running }
 
 func (d *fetchDialog) start(m *Model) tea.Cmd {
 	if m.opts.ReadOnly {
 		d.err = fmt.Errorf("read-only session: fetching is not allowed")
 		return nil
 	}
-	env := m.opts.Actions.GoEnv
-	if env == nil {
-		env = os.Environ()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel, d.running = cancel, true
+	env := m.goEnv()
+	ctx := d.background()
+	d.running = true
 	d.fetcher = mirror.NewFetcher(m.store.Root(), env, d.queries, false)
 	f := d.fetcher
-	return m.writeAction(ctx, fmt.Sprintf("fetch %d version(s)", len(d.queries)), &d.wait, func() tea.Msg {
+	return m.writeAction(ctx, d, fmt.Sprintf("fetch %d version(s)", len(d.queries)), &d.wait, func() tea.Msg {
 		done, err := f.Run(ctx)
 		// The cache changed on disk; a scan shows how, for every session.
 		m.store.Rescan()
@@ -80,7 +70,7 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		switch msg.String() {
 		case "esc", "ctrl+c":
 			if d.running {
-				d.cancel()
+				d.stop()
 				return nil
 			}
 			m.closeDialog()
@@ -96,12 +86,12 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 func (d *fetchDialog) view() string {
 	st := d.st
 	title := fmt.Sprintf("Fetch %d version(s) into the cache", len(d.queries))
-	if holder := d.wait.get(); d.running && holder != "" {
-		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
+	if w := d.waiting(title); d.running && w != "" {
+		return w
 	}
 	if d.running {
 		p := d.fetcher.Progress()
-		return box(st, d.width, d.height, title, []string{
+		return d.box(title, []string{
 			st.Dim.Render("go mod download is fetching and verifying…"),
 			fmt.Sprintf("%d file(s) fetched", p.Requests),
 			st.Dim.Render(p.Current),
@@ -118,5 +108,5 @@ func (d *fetchDialog) view() string {
 			body = append(body, st.OKText.Render("✓ ")+f.Path+"@"+f.Version)
 		}
 	}
-	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
+	return d.box(title, body, keyHint(st, "enter", "close"))
 }

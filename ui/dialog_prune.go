@@ -1,13 +1,11 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
 
@@ -19,26 +17,20 @@ import (
 // eviction of marked versions (d). Both build a cache.Plan, exactly what
 // `modcache prune --dry-run` prints, and run it with a cache.Pruner.
 type pruneDialog struct {
-	st     *Styles
-	width  int
-	height int
+	dialogBase
 
 	marks []module.Version // nil for the policy prune
 	mode  cache.Mode       // evictions: dir or full, chosen in the dialog
 	force bool             // evictions: include irreplaceable versions
 
 	stage   pruneStage
-	policy  string
-	notes   []string
+	gen     int // bumped by each replan
 	plan    *cache.Plan
 	err     error
-	cancel  context.CancelFunc
 	pruner  *cache.Pruner
 	result  *cache.PruneResult
-	bar     progress.Model
 	started time.Time
-
-	wait waiter
+	took    time.Duration
 }
 
 type pruneStage int
@@ -52,9 +44,9 @@ const (
 )
 
 type planDoneMsg struct {
-	plan  *cache.Plan
-	notes []string
-	err   error
+	gen  int // which replan it answers: only the latest counts
+	plan *cache.Plan
+	err  error
 }
 
 type pruneDoneMsg struct {
@@ -63,16 +55,9 @@ type pruneDoneMsg struct {
 }
 
 func newPruneDialog(m *Model, marks []module.Version) *pruneDialog {
-	d := &pruneDialog{marks: marks, mode: cache.ModeDir}
-	d.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
-	return d
+	return &pruneDialog{dialogBase: newDialogBase(), marks: marks, mode: cache.ModeDir}
 }
 
-func (d *pruneDialog) setSize(w, h int) { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
-func (d *pruneDialog) setStyles(st *Styles) {
-	d.st = st
-	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
-}
 func (d *pruneDialog) busy() bool { return d.stage == stagePlanning || d.stage == stageRunning }
 
 func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
@@ -81,18 +66,16 @@ func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
 // while, and the screen must not freeze meanwhile.
 func (d *pruneDialog) replan(m *Model) tea.Cmd {
 	d.stage, d.plan, d.err = stagePlanning, nil, nil
-	if d.cancel != nil {
-		d.cancel()
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	d.gen++
+	gen := d.gen
+	ctx := d.background()
 	c := m.state.Cache
 	root := m.store.Root()
 	acts := m.opts.Actions
 	marks, mode, force := d.marks, d.mode, d.force
-	return func() tea.Msg {
+	return m.work(d, func() tea.Msg {
 		if c == nil {
-			return planDoneMsg{err: fmt.Errorf("the cache has not been scanned yet")}
+			return planDoneMsg{gen: gen, err: fmt.Errorf("the cache has not been scanned yet")}
 		}
 		if marks != nil {
 			pol := cache.Policy{Mode: mode, Force: force}
@@ -100,39 +83,35 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 			if mode != cache.ModeDir && acts.Lookup != nil {
 				avail = cache.AskRemotes(ctx, marks, acts.Lookup)
 			}
-			return planDoneMsg{plan: cache.PlanEvict(c, marks, pol, avail)}
+			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail)}
 		}
-		pol, notes, ok := DefaultPrunePolicy(), []string(nil), false
+		pol, notes := DefaultPrunePolicy(), []string{DefaultPolicyNote}
 		if acts.PrunePolicy != nil {
-			p, n, configured, err := acts.PrunePolicy(ctx, root)
-			if err != nil {
-				return planDoneMsg{err: err}
+			var err error
+			if pol, notes, err = acts.PrunePolicy(ctx, root); err != nil {
+				return planDoneMsg{gen: gen, err: err}
 			}
-			pol, notes, ok = p, n, configured
-		}
-		if !ok {
-			pol = DefaultPrunePolicy()
-			notes = append(notes, "no [prune] policy in the config: using the default, trees unused for 30 days (lossless)")
 		}
 		plan, err := cache.PlanPruneRemote(ctx, c, pol, acts.Lookup)
 		if plan != nil {
 			plan.Notes = append(notes, plan.Notes...)
 		}
-		return planDoneMsg{plan: plan, err: err}
-	}
+		return planDoneMsg{gen: gen, plan: plan, err: err}
+	})
 }
 
 func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case planDoneMsg:
-		if d.stage != stagePlanning {
-			return nil
+		if d.stage != stagePlanning || msg.gen != d.gen {
+			return nil // a replan superseded it
 		}
 		d.plan, d.err = msg.plan, msg.err
 		d.stage = stagePreview
 		return nil
 	case pruneDoneMsg:
 		d.result, d.err = msg.res, msg.err
+		d.took = time.Since(d.started)
 		d.stage = stageDone
 		if msg.res != nil {
 			m.refresh()
@@ -152,7 +131,7 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch d.stage {
 	case stagePlanning:
 		if k == "esc" || k == "q" {
-			d.cancel()
+			d.stop()
 			m.closeDialog()
 		}
 	case stagePreview:
@@ -181,7 +160,7 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	case stageRunning:
 		if k == "esc" || k == "ctrl+c" {
 			// The pruner stops between versions; the cache stays sound.
-			d.cancel()
+			d.stop()
 		}
 	case stageDone:
 		if k == "esc" || k == "enter" || k == "q" {
@@ -213,8 +192,7 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 		return nil
 	}
 	d.stage, d.started = stageRunning, time.Now()
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	ctx := d.background()
 	plan, root := d.plan, m.store.Root()
 	d.pruner = cache.NewPruner(root, plan, cache.PruneOptions{})
 	what := fmt.Sprintf("prune: %d items, %s", d.work(), units.Bytes(plan.Bytes))
@@ -222,7 +200,7 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 		what = fmt.Sprintf("evict %d marked (%s): %s", len(d.marks), d.mode, units.Bytes(plan.Bytes))
 	}
 	pruner := d.pruner
-	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
+	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := pruner.Run(ctx)
 		// Update the shared store here, not in the dialog: if this session
 		// ends mid-prune the others must still see the result.
@@ -233,8 +211,6 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 	}, func(err error) tea.Msg { return pruneDoneMsg{err: err} })
 }
 
-func (d *pruneDialog) poll(m *Model) tea.Cmd { return nil }
-
 func (d *pruneDialog) view() string {
 	st := d.st
 	title := "Prune"
@@ -243,11 +219,11 @@ func (d *pruneDialog) view() string {
 	}
 	switch d.stage {
 	case stagePlanning:
-		return box(st, d.width, d.height, title, []string{st.Dim.Render("planning: reading the policy and asking remotes which versions they still serve…")},
+		return d.box(title, []string{st.Dim.Render("planning: reading the policy and asking remotes which versions they still serve…")},
 			keyHint(st, "esc", "cancel"))
 	case stageConfirmForce:
 		n := d.irreplaceableKept()
-		return box(st, d.width, d.height, title+": irreplaceable versions", []string{
+		return d.box(title+": irreplaceable versions", []string{
 			st.DangerText.Render(fmt.Sprintf("%d marked version(s) are served by no remote (or none could be asked).", n)),
 			"Removing them whole loses them: go cannot fetch them again.",
 			"",
@@ -264,7 +240,7 @@ func (d *pruneDialog) view() string {
 func (d *pruneDialog) previewView(title string) string {
 	st := d.st
 	if d.err != nil {
-		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "esc", "close"))
+		return d.failed(title, d.err, "esc")
 	}
 	p := d.plan
 	var body []string
@@ -340,7 +316,7 @@ func (d *pruneDialog) previewView(title string) string {
 		}
 	}
 	hints = append(hints, "esc", "cancel")
-	return box(st, d.width, d.height, title, body, keyHint(st, hints...))
+	return d.box(title, body, keyHint(st, hints...))
 }
 
 func keptSummary(p *cache.Plan) string {
@@ -359,15 +335,15 @@ func keptSummary(p *cache.Plan) string {
 
 func (d *pruneDialog) runningView(title string) string {
 	st := d.st
-	if holder := d.wait.get(); holder != "" {
-		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
+	if w := d.waiting(title); w != "" {
+		return w
 	}
 	pr := d.pruner.Progress()
 	frac := float64(pr.Freed) / float64(max(1, pr.Bytes))
 	if pr.Bytes == 0 && pr.Total > 0 {
 		frac = float64(pr.Done) / float64(pr.Total)
 	}
-	return box(st, d.width, d.height, title, []string{
+	return d.box(title, []string{
 		d.bar.ViewAs(frac),
 		fmt.Sprintf("freed %s of %s · %d/%d", st.Bold.Render(units.Bytes(pr.Freed)), units.Bytes(pr.Bytes), pr.Done, pr.Total),
 		st.Dim.Render(pr.Current),
@@ -377,7 +353,7 @@ func (d *pruneDialog) runningView(title string) string {
 func (d *pruneDialog) doneView(title string) string {
 	st := d.st
 	if d.err != nil && d.result == nil {
-		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "enter", "close"))
+		return d.failed(title, d.err, "enter")
 	}
 	r := d.result
 	var dir, full int
@@ -395,7 +371,7 @@ func (d *pruneDialog) doneView(title string) string {
 	if r.Cancelled {
 		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("freed %s; the cache is sound and P carries on", units.Bytes(r.Freed))
 	}
-	body := []string{head, st.Dim.Render(fmt.Sprintf("took %s", time.Since(d.started).Round(100*time.Millisecond)))}
+	body := []string{head, st.Dim.Render(fmt.Sprintf("took %s", d.took.Round(100*time.Millisecond)))}
 	for i, s := range r.Skipped {
 		if i == 4 {
 			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more skipped", len(r.Skipped)-4)))
@@ -410,5 +386,5 @@ func (d *pruneDialog) doneView(title string) string {
 		}
 		body = append(body, st.DangerText.Render("✗ ")+err.Error())
 	}
-	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
+	return d.box(title, body, keyHint(st, "enter", "close"))
 }

@@ -1,14 +1,11 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
@@ -24,9 +21,7 @@ import (
 // a progress bar. It runs the same mirror.Plan and mirror.Push as
 // `modcache push`.
 type pushDialog struct {
-	st     *Styles
-	width  int
-	height int
+	dialogBase
 
 	sel     []module.Version
 	choices []Mirror // config mirrors, then "a URL"
@@ -40,11 +35,8 @@ type pushDialog struct {
 	push    *mirror.Push
 	result  *mirror.Result
 	err     error
-	cancel  context.CancelFunc
-	bar     progress.Model
 
-	mu   sync.Mutex // guards planner, set by the planning command
-	wait waiter
+	mu sync.Mutex // guards planner, set by the planning command
 }
 
 type pushStage int
@@ -63,13 +55,20 @@ type pushPlanMsg struct {
 	err    error
 }
 
+// discard closes a target nobody will push to.
+func (msg pushPlanMsg) discard() {
+	if msg.target != nil {
+		msg.target.Close()
+	}
+}
+
 type pushDoneMsg struct {
 	res *mirror.Result
 	err error
 }
 
 func newPushDialog(m *Model, marked []*cache.Version) *pushDialog {
-	d := &pushDialog{choices: append([]Mirror(nil), m.opts.Actions.Mirrors...)}
+	d := &pushDialog{dialogBase: newDialogBase(), choices: append([]Mirror(nil), m.opts.Actions.Mirrors...)}
 	for _, v := range marked {
 		d.sel = append(d.sel, versionKey(v))
 	}
@@ -77,24 +76,10 @@ func newPushDialog(m *Model, marked []*cache.Version) *pushDialog {
 	d.url = textinput.New()
 	d.url.Placeholder = "file:///srv/goproxy · s3://bucket/prefix?endpoint=… · https://host/path/ · bundle:///tmp/deps.tar.zst"
 	d.url.Prompt = "to "
-	d.bar = progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))
 	return d
 }
 
-func (d *pushDialog) setSize(w, h int) {
-	d.width, d.height = w, h
-	d.bar.SetWidth(min(60, w-14))
-	d.url.SetWidth(min(66, w-12))
-}
-
-func (d *pushDialog) setStyles(st *Styles) {
-	d.st = st
-	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
-	d.url.SetStyles(st.Input())
-}
-
-func (d *pushDialog) busy() bool            { return d.stage == pushPlanning || d.stage == pushRunning }
-func (d *pushDialog) poll(m *Model) tea.Cmd { return nil }
+func (d *pushDialog) busy() bool { return d.stage == pushPlanning || d.stage == pushRunning }
 
 func (d *pushDialog) start(m *Model) tea.Cmd {
 	if len(d.choices) == 1 {
@@ -116,14 +101,10 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		}
 	}
 	d.stage = pushPlanning
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	ctx := d.background()
 	acts, c, sel := m.opts.Actions, m.state.Cache, d.sel
-	env := acts.GoEnv
-	if env == nil {
-		env = os.Environ()
-	}
-	return func() tea.Msg {
+	env := m.goEnv()
+	return m.work(d, func() tea.Msg {
 		t, err := acts.OpenTarget(ctx, to)
 		if err != nil {
 			return pushPlanMsg{err: err}
@@ -135,18 +116,17 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		plan, err := p.Run(ctx)
 		if err != nil {
 			t.Close()
+			return pushPlanMsg{err: err}
 		}
-		return pushPlanMsg{target: t, plan: plan, err: err}
-	}
+		return pushPlanMsg{target: t, plan: plan}
+	})
 }
 
 func (d *pushDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pushPlanMsg:
 		if d.stage != pushPlanning {
-			if msg.target != nil {
-				msg.target.Close()
-			}
+			msg.discard()
 			return nil
 		}
 		d.target, d.plan, d.err, d.stage = msg.target, msg.plan, msg.err, pushPreview
@@ -189,7 +169,7 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case pushPlanning:
 		if k == "esc" {
-			d.cancel()
+			d.stop()
 			m.closeDialog()
 		}
 	case pushPreview:
@@ -204,7 +184,7 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case pushRunning:
 		if k == "esc" || k == "ctrl+c" {
-			d.cancel() // uploads are atomic: nothing partial is left visible
+			d.stop() // uploads are atomic: nothing partial is left visible
 		}
 	case pushDone:
 		if k == "esc" || k == "enter" {
@@ -220,13 +200,12 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 		return nil
 	}
 	d.stage = pushRunning
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	ctx := d.background()
 	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
 	tot := d.plan.Totals()
 	what := fmt.Sprintf("push %d versions (%s) to %s", tot.Versions, units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
 	push := d.push
-	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
+	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := push.Run(ctx)
 		return pushDoneMsg{res, err}
 	}, func(err error) tea.Msg { return pushDoneMsg{err: err} })
@@ -251,7 +230,7 @@ func (d *pushDialog) view() string {
 		if d.custom() {
 			body = append(body, "", d.url.View())
 		}
-		return box(st, d.width, d.height, title, body, keyHint(st, "↑/↓", "choose", "enter", "plan", "esc", "cancel"))
+		return d.box(title, body, keyHint(st, "↑/↓", "choose", "enter", "plan", "esc", "cancel"))
 	case pushPlanning:
 		d.mu.Lock()
 		p := d.planner
@@ -264,7 +243,7 @@ func (d *pushDialog) view() string {
 				line += st.Dim.Render(" · checking every zip against its hash before it may leave the machine")
 			}
 		}
-		return box(st, d.width, d.height, title, []string{line}, keyHint(st, "esc", "cancel"))
+		return d.box(title, []string{line}, keyHint(st, "esc", "cancel"))
 	case pushRunning:
 		return d.runningView(title)
 	case pushDone:
@@ -276,7 +255,7 @@ func (d *pushDialog) view() string {
 func (d *pushDialog) previewView(title string) string {
 	st := d.st
 	if d.err != nil {
-		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "esc", "close"))
+		return d.failed(title, d.err, "esc")
 	}
 	t := d.plan.Totals()
 	body := []string{
@@ -306,17 +285,17 @@ func (d *pushDialog) previewView(title string) string {
 	} else {
 		body = append(body, "", st.WarnText.Render("nothing to push"))
 	}
-	return box(st, d.width, d.height, title, body, keyHint(st, hints...))
+	return d.box(title, body, keyHint(st, hints...))
 }
 
 func (d *pushDialog) runningView(title string) string {
 	st := d.st
-	if holder := d.wait.get(); holder != "" {
-		return box(st, d.width, d.height, title, waitingBody(st, holder), keyHint(st, "esc", "give up"))
+	if w := d.waiting(title); w != "" {
+		return w
 	}
 	p := d.push.Progress()
 	frac := float64(p.Bytes) / float64(max(1, p.BytesTotal))
-	return box(st, d.width, d.height, title, []string{
+	return d.box(title, []string{
 		d.bar.ViewAs(frac),
 		fmt.Sprintf("%s of %s · %s/s · %d/%d files (%d already there)", st.Bold.Render(units.Bytes(p.Bytes)),
 			units.Bytes(p.BytesTotal), units.Bytes(int64(p.BytesPerSec)), p.Files, p.FilesTotal, p.Skipped),
@@ -327,7 +306,7 @@ func (d *pushDialog) runningView(title string) string {
 func (d *pushDialog) doneView(title string) string {
 	st := d.st
 	if d.result == nil {
-		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + errorLine(d.err))}, keyHint(st, "enter", "close"))
+		return d.failed(title, d.err, "enter")
 	}
 	r := d.result
 	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %d file(s), %s in %s; %d already there; %d list(s) written",
@@ -352,5 +331,5 @@ func (d *pushDialog) doneView(title string) string {
 	for _, n := range d.plan.Settings.Notes {
 		body = append(body, st.WarnText.Render("• ")+n)
 	}
-	return box(st, d.width, d.height, title, body, keyHint(st, "enter", "close"))
+	return d.box(title, body, keyHint(st, "enter", "close"))
 }

@@ -1,12 +1,9 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"os"
 	"time"
 
-	"charm.land/bubbles/v2/progress"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
 
@@ -17,9 +14,7 @@ import (
 // verifyDialog hashes the selection in the background, the way
 // `modcache verify` does, lists what is wrong, and offers a repair.
 type verifyDialog struct {
-	st     *Styles
-	width  int
-	height int
+	dialogBase
 
 	versions []*cache.Version
 	what     string // "3 marked versions", "example.com/alpha"
@@ -30,11 +25,8 @@ type verifyDialog struct {
 	report   *cache.VerifyReport
 	repair   *cache.RepairResult
 	err      error
-	cancel   context.CancelFunc
-	bar      progress.Model
 	started  time.Time
-
-	wait waiter
+	took     time.Duration
 }
 
 type verifyStage int
@@ -59,7 +51,7 @@ type repairDoneMsg struct {
 // newVerifyDialog verifies the marked versions, or else what the cursor is
 // on: one version, or every version of a module.
 func newVerifyDialog(m *Model) *verifyDialog {
-	d := &verifyDialog{noWrites: m.opts.ReadOnly, bar: progress.New(progress.WithoutPercentage(), progress.WithFillCharacters('█', '░'))}
+	d := &verifyDialog{dialogBase: newDialogBase(), noWrites: m.opts.ReadOnly}
 	if marked, _ := m.local.marked(); len(marked) > 0 {
 		d.versions, d.what = marked, fmt.Sprintf("%d marked version(s)", len(marked))
 	} else if r, ok := m.local.selected(); ok {
@@ -72,33 +64,28 @@ func newVerifyDialog(m *Model) *verifyDialog {
 	return d
 }
 
-func (d *verifyDialog) setSize(w, h int) { d.width, d.height = w, h; d.bar.SetWidth(min(60, w-14)) }
-func (d *verifyDialog) setStyles(st *Styles) {
-	d.st = st
-	d.bar.FullColor, d.bar.EmptyColor = st.Accent, st.Muted
-}
-func (d *verifyDialog) busy() bool            { return d.stage == verifyRunning || d.stage == verifyRepairing }
-func (d *verifyDialog) poll(m *Model) tea.Cmd { return nil }
+func (d *verifyDialog) busy() bool { return d.stage == verifyRunning || d.stage == verifyRepairing }
 
 func (d *verifyDialog) start(m *Model) tea.Cmd {
 	if len(d.versions) == 0 {
 		d.stage, d.err = verifyReport, fmt.Errorf("nothing to verify: the cache is empty")
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel, d.started = cancel, time.Now()
+	ctx := d.background()
+	d.started = time.Now()
 	d.verifier = cache.NewVerifier(m.store.Root(), d.versions, cache.VerifyOptions{})
 	v := d.verifier
-	return func() tea.Msg {
+	return m.work(d, func() tea.Msg {
 		rep, err := v.Run(ctx)
 		return verifyDoneMsg{rep, err}
-	}
+	})
 }
 
 func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case verifyDoneMsg:
 		d.report, d.err, d.stage = msg.rep, msg.err, verifyReport
+		d.took = time.Since(d.started)
 		if msg.rep != nil {
 			m.local.setFindings(d.versions, msg.rep.Findings)
 		}
@@ -110,7 +97,7 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		switch d.stage {
 		case verifyRunning, verifyRepairing:
 			if k == "esc" || k == "ctrl+c" {
-				d.cancel()
+				d.stop()
 			}
 		case verifyReport:
 			// The offer is hidden in read-only sessions; the key is refused too.
@@ -132,15 +119,11 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 // runRepair evicts and re-fetches only what was found damaged.
 func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 	d.stage = verifyRepairing
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
+	ctx := d.background()
 	root, findings := m.store.Root(), d.report.Findings
-	env := m.opts.Actions.GoEnv
-	if env == nil {
-		env = os.Environ()
-	}
+	env := m.goEnv()
 	what := fmt.Sprintf("repair %d damaged version(s)", len(d.report.Damaged()))
-	return m.writeAction(ctx, what, &d.wait, func() tea.Msg {
+	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := cache.Repair(ctx, root, findings, env)
 		// Repair evicts and downloads: only a scan knows the result. Start
 		// it here so other sessions see it even if this one has ended.
@@ -155,7 +138,7 @@ func (d *verifyDialog) view() string {
 	switch d.stage {
 	case verifyRunning:
 		p := d.verifier.Progress()
-		return box(st, d.width, d.height, title, []string{
+		return d.box(title, []string{
 			d.bar.ViewAs(float64(p.Versions) / float64(max(1, p.Total))),
 			fmt.Sprintf("%d/%d versions · %d files · %s hashed", p.Versions, p.Total, p.Files, units.Bytes(p.Bytes)),
 			st.Dim.Render(p.Current),
@@ -165,17 +148,17 @@ func (d *verifyDialog) view() string {
 		if holder := d.wait.get(); holder != "" {
 			body = waitingBody(st, holder)
 		}
-		return box(st, d.width, d.height, "Repair", body, keyHint(st, "esc", "stop"))
+		return d.box("Repair", body, keyHint(st, "esc", "stop"))
 	case verifyRepaired:
 		return d.repairedView()
 	}
 	if d.err != nil {
-		return box(st, d.width, d.height, title, []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "esc", "close"))
+		return d.failed(title, d.err, "esc")
 	}
 	r := d.report
-	took := time.Since(d.started).Round(100 * time.Millisecond)
+	took := d.took.Round(100 * time.Millisecond)
 	if len(r.Findings) == 0 {
-		return box(st, d.width, d.height, title, []string{
+		return d.box(title, []string{
 			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%d version(s), %d files, %s hashed in %s", r.Versions, r.Files, units.Bytes(r.Bytes), took),
 		}, keyHint(st, "enter", "close"))
 	}
@@ -195,13 +178,13 @@ func (d *verifyDialog) view() string {
 	if !d.noWrites {
 		hints = append([]string{"r", "repair (evict, then download again)"}, hints...)
 	}
-	return box(st, d.width, d.height, title, body, keyHint(st, hints...))
+	return d.box(title, body, keyHint(st, hints...))
 }
 
 func (d *verifyDialog) repairedView() string {
 	st := d.st
 	if d.err != nil && d.repair == nil {
-		return box(st, d.width, d.height, "Repair", []string{st.DangerText.Render("✗ " + d.err.Error())}, keyHint(st, "enter", "close"))
+		return d.failed("Repair", d.err, "enter")
 	}
 	var body []string
 	for _, r := range d.repair.Repaired {
@@ -222,7 +205,7 @@ func (d *verifyDialog) repairedView() string {
 	if len(body) == 0 {
 		body = append(body, st.OKText.Render("✓ lists rewritten"))
 	}
-	return box(st, d.width, d.height, "Repair", body, keyHint(st, "enter", "close"))
+	return d.box("Repair", body, keyHint(st, "enter", "close"))
 }
 
 // findingsFor indexes verify findings by version for the list's badges.

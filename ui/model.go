@@ -237,11 +237,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tickMsg:
 		m.refresh()
-		var cmd tea.Cmd
-		if m.dialog != nil {
-			cmd = m.dialog.poll(m)
-		}
-		return tea.Batch(m.tick(), cmd, m.selectionChanged())
+		return tea.Batch(m.tick(), m.selectionChanged())
 	case spinner.TickMsg:
 		if !m.working() {
 			m.spinning = false // the loop ends here until kickSpin
@@ -261,6 +257,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case catalogDoneMsg:
 		m.lk.finishCatalog(msg)
 		return nil
+	case reply:
+		if m.dialog == nil || msg.to != m.dialog {
+			if d, ok := msg.msg.(discarder); ok {
+				d.discard()
+			}
+			return nil
+		}
+		return m.dialog.update(m, msg.msg)
 	case tea.KeyPressMsg:
 		return m.handleKey(msg)
 	}

@@ -31,8 +31,8 @@ func exists(p string) bool { _, err := os.Lstat(p); return err == nil }
 func TestFlowOneKeyPrune(t *testing.T) {
 	opts, fc := realSetup(t)
 	old := ageVersion(t, fc, "example.com/alpha", "v1.0.0", 90*24*time.Hour)
-	opts.Actions.PrunePolicy = func(ctx context.Context, root string) (cache.Policy, []string, bool, error) {
-		return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}, nil, true, nil
+	opts.Actions.PrunePolicy = func(ctx context.Context, root string) (cache.Policy, []string, error) {
+		return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}, nil, nil
 	}
 	f := startFlow(t, opts, 100, 30)
 	f.waitFor("5 modules")

@@ -22,8 +22,7 @@ type Store struct {
 	stale    bool   // cur came from the index and a scan is refreshing it
 	scanner  *cache.Scanner
 	scanErr  error
-	partial  time.Time // when the last partial snapshot was taken
-	writer   string    // what holds the write slot, "" when free
+	writer   string // what holds the write slot, "" when free
 	writeMu  sync.Mutex
 	cancelFn context.CancelFunc
 }
@@ -54,29 +53,22 @@ type StoreState struct {
 	Writer   string
 }
 
-// State returns the current state. While a first scan runs (no index) it
-// hands out partial results a few times a second, so the list fills in as
-// the scan goes.
+// State returns the current state. It only reads: while a first scan
+// runs, the scan's own goroutine publishes partial results (fillIn).
 func (s *Store) State() StoreState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := StoreState{Gen: s.gen, Stale: s.stale, Err: s.scanErr, Writer: s.writer}
+	st := StoreState{Cache: s.cur, Gen: s.gen, Stale: s.stale, Err: s.scanErr, Writer: s.writer}
 	if s.scanner != nil {
 		st.Scanning = true
 		st.Progress = s.scanner.Progress()
-		if (s.cur == nil || !s.stale) && time.Since(s.partial) > 300*time.Millisecond {
-			s.cur = s.scanner.Snapshot()
-			s.cur.Partial = true
-			s.gen++
-			s.partial = time.Now()
-			st.Gen = s.gen
-		}
 	}
-	st.Cache = s.cur
 	return st
 }
 
-// Rescan starts a background scan unless one is running.
+// Rescan starts a background scan unless one is running. What is shown
+// meanwhile stays (marked stale); only a first scan, with nothing to show
+// yet, publishes partial results as it goes.
 func (s *Store) Rescan() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -86,8 +78,15 @@ func (s *Store) Rescan() {
 	sc := cache.NewScanner(s.root, s.opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.scanner, s.cancelFn, s.scanErr = sc, cancel, nil
+	s.stale = s.cur != nil
+	first := s.cur == nil
 	go func() {
+		done := make(chan struct{})
+		if first {
+			go s.fillIn(sc, done)
+		}
 		c, err := sc.Run(ctx)
+		close(done)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.scanner, s.cancelFn = nil, nil
@@ -98,6 +97,28 @@ func (s *Store) Rescan() {
 		s.cur, s.stale = c, false
 		s.gen++
 	}()
+}
+
+// fillIn publishes what a first scan has measured so far, a few times a
+// second, so the list fills in as the scan goes.
+func (s *Store) fillIn(sc *cache.Scanner, done <-chan struct{}) {
+	tick := time.NewTicker(300 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		snap := sc.Snapshot()
+		snap.Partial = true
+		s.mu.Lock()
+		if s.scanner == sc { // not finished meanwhile
+			s.cur = snap
+			s.gen++
+		}
+		s.mu.Unlock()
+	}
 }
 
 // Close stops a running scan.

@@ -30,12 +30,12 @@ func (w *waiter) get() string {
 // command that runs it holding the store's write slot: two write actions
 // never run at once, over SSH or not. fail turns a cancelled wait into
 // the dialog's result message.
-func (m *Model) writeAction(ctx context.Context, what string, w *waiter, run func() tea.Msg, fail func(error) tea.Msg) tea.Cmd {
+func (m *Model) writeAction(ctx context.Context, d dialog, what string, w *waiter, run func() tea.Msg, fail func(error) tea.Msg) tea.Cmd {
 	if m.opts.OnAction != nil {
 		m.opts.OnAction(what)
 	}
 	store := m.store
-	return func() tea.Msg {
+	return m.work(d, func() tea.Msg {
 		release, err := store.AcquireWrite(ctx, what, w.set)
 		if err != nil {
 			return fail(err)
@@ -43,7 +43,7 @@ func (m *Model) writeAction(ctx context.Context, what string, w *waiter, run fun
 		defer release()
 		w.set("")
 		return run()
-	}
+	})
 }
 
 // waitingBody is what a dialog shows while another action holds the slot.

@@ -61,16 +61,26 @@ func (a *app) uiOptions() (ui.Options, error) {
 }
 
 // configuredPolicy is the TUI's one-key prune: the config's [prune]
-// section, with the pins of its keep-projects.
-func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, []string, bool, error) {
+// section, with the pins of its keep-projects. With no goal there, the
+// UI's default goal applies, and the section's protections still do.
+func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, []string, error) {
 	cfg, err := a.config()
 	if err != nil {
-		return cache.Policy{}, nil, false, err
+		return cache.Policy{}, nil, err
 	}
 	pol, err := cache.PolicyFromConfig(cfg.Prune)
 	if err != nil {
-		return cache.Policy{}, nil, false, fmt.Errorf("%s: %v", cfg.Path, err)
+		return cache.Policy{}, nil, fmt.Errorf("%s: %v", cfg.Path, err)
 	}
-	notes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
-	return pol, notes, pol.HasGoal(), err
+	var notes []string
+	if !pol.HasGoal() {
+		def := ui.DefaultPrunePolicy()
+		pol.TTL = def.TTL
+		if cfg.Prune.Mode == "" {
+			pol.Mode = def.Mode
+		}
+		notes = append(notes, ui.DefaultPolicyNote)
+	}
+	pinNotes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
+	return pol, append(notes, pinNotes...), err
 }

@@ -126,8 +126,8 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	store := ui.NewStore(c.Root, cache.ScanOptions{NoIndex: true})
 	store.Set(c)
 	actions := ui.Actions{
-		PrunePolicy: func(context.Context, string) (cache.Policy, []string, bool, error) {
-			return cache.Policy{TTL: 30 * 24 * time.Hour, KeepLatest: 1}, nil, true, nil
+		PrunePolicy: func(context.Context, string) (cache.Policy, []string, error) {
+			return cache.Policy{TTL: 30 * 24 * time.Hour, KeepLatest: 1}, nil, nil
 		},
 		Lookup: func(ctx context.Context, path string, _ []string) cache.ModuleAvailability {
 			vs, _, err := client.ListChain(ctx, path)
