@@ -191,6 +191,15 @@ func (m *Module) rollup() {
 	}
 }
 
+// VersionList returns the module's versions, in semver order.
+func (m *Module) VersionList() []string {
+	out := make([]string, len(m.Versions))
+	for i, v := range m.Versions {
+		out[i] = v.Version
+	}
+	return out
+}
+
 // Used is LastUsed when known, else Downloaded.
 func (m *Module) Used() time.Time {
 	if !m.LastUsed.IsZero() {

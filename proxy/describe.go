@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
@@ -19,15 +20,8 @@ type Report struct {
 	Retracted  []modfile.VersionInterval
 }
 
-// Has reports whether the source lists version.
-func (r *Report) Has(version string) bool {
-	for _, v := range r.Versions {
-		if v == version {
-			return true
-		}
-	}
-	return false
-}
+// Has reports whether the source holds version.
+func (r *Report) Has(version string) bool { return slices.Contains(r.Versions, version) }
 
 // IsRetracted reports whether the latest go.mod retracts v.
 func (r *Report) IsRetracted(v string) bool {
@@ -43,10 +37,13 @@ func (r *Report) IsRetracted(v string) bool {
 // holds.
 func (r *Report) Answered() bool { return r.Err == nil && !r.Private }
 
-// Describe asks src about one module: its versions, its latest version,
-// and the latest go.mod's deprecation and retractions. It costs a list and
-// a .mod request (plus @latest when the list is empty).
-func Describe(ctx context.Context, src Source, path string) *Report {
+// Held asks src which versions of a module it holds: the ones its list
+// names, and, one .mod request each, the ones of local it serves without
+// listing them (proxies leave pseudo-versions out of lists, and a list may
+// lag behind). Only Versions, NotFound, Private and Err are set. The TUI,
+// `modcache remote` and prune's irreplaceable check all ask this way, so
+// they agree.
+func Held(ctx context.Context, src Source, path string, local []string) *Report {
 	if why := src.Unavailable(); why != "" {
 		return &Report{Err: errors.New(why)}
 	}
@@ -63,7 +60,27 @@ func Describe(ctx context.Context, src Source, path string) *Report {
 	case err != nil:
 		return &Report{Err: err}
 	}
+	for _, v := range local {
+		if !slices.Contains(versions, v) {
+			if _, err := src.GoMod(ctx, path, v); err == nil {
+				versions = append(versions, v)
+			}
+		}
+	}
+	semver.Sort(versions)
 	r.Versions = versions
+	return r
+}
+
+// Describe is Held plus what the latest version says of the module: its
+// deprecation and retractions. It costs a .mod request more (and @latest
+// when the list is empty).
+func Describe(ctx context.Context, src Source, path string, local []string) *Report {
+	r := Held(ctx, src, path, local)
+	if r.Err != nil || r.Private {
+		return r
+	}
+	versions := r.Versions
 	latest := PickLatest(versions)
 	if latest == "" && !r.NotFound {
 		if li, err := src.Latest(ctx, path); err == nil {

@@ -90,7 +90,7 @@ func (f *flow) waitFor(want ...string) string {
 
 func (f *flow) keys(ks ...string) {
 	for _, k := range ks {
-		f.tm.Send(keyMsg(k))
+		f.tm.Send(keyPress(k))
 	}
 }
 

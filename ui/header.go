@@ -9,7 +9,6 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/units"
 )
 
@@ -26,10 +25,7 @@ const (
 func (m *Model) headerView() string {
 	st := m.st
 	w := m.width
-	root := m.store.Root()
-	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(root, home+string(filepath.Separator)) {
-		root = "~" + root[len(home):]
-	}
+	root := m.rootLabel
 	title := st.Title.Render("modcache")
 	line1 := title + " " + st.Dim.Render(fitPath(root, max(8, w-9)))
 	c := m.state.Cache
@@ -99,7 +95,7 @@ func (m *Model) activityLine() string {
 	if n := len(c.Problems); n > 0 {
 		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d unreadable", n)))
 	}
-	if n := damagedCount(c); n > 0 {
+	if n := m.local.damaged; n > 0 {
 		parts = append(parts, st.DangerText.Render(fmt.Sprintf("%d damaged", n)))
 	}
 	if n := len(c.Unknown); n > 0 {
@@ -119,26 +115,14 @@ func (m *Model) activityLine() string {
 	return st.Dim.Render(strings.Join(parts, " · "))
 }
 
-func damagedCount(c *cache.Cache) int {
-	n := 0
-	for _, m := range c.Modules {
-		for _, v := range m.Versions {
-			if v.State == cache.Damaged {
-				n++
-			}
-		}
-	}
-	return n
-}
-
 // statusView is the line above the help: the marks, always visible.
 func (m *Model) statusView() string {
 	st := m.st
-	vs, bytes := m.local.marked()
+	n, bytes := m.local.markedTotal()
 	remote := len(m.remote.marks)
 	var parts []string
-	if len(vs) > 0 {
-		parts = append(parts, st.MarkText.Render(fmt.Sprintf("● %d marked · %s", len(vs), units.Bytes(bytes))))
+	if n > 0 {
+		parts = append(parts, st.MarkText.Render(fmt.Sprintf("● %d marked · %s", n, units.Bytes(bytes))))
 	}
 	if remote > 0 {
 		parts = append(parts, st.MarkText.Render(fmt.Sprintf("● %d remote marked", remote)))
@@ -148,7 +132,18 @@ func (m *Model) statusView() string {
 	}
 	hint := ""
 	if !m.opts.ReadOnly {
-		hint = st.Dim.Render("  d evict · p push · f fetch · u unmark")
+		k := m.keys
+		hint = "  " + keyHint(st, k.Evict.Help().Key, "evict", k.Push.Help().Key, "push",
+			k.Fetch.Help().Key, "fetch", k.Unmark.Help().Key, "unmark")
 	}
 	return fit(strings.Join(parts, "  ")+hint, m.width)
+}
+
+// rootLabel is the cache root as the header shows it, with the home
+// directory as ~.
+func rootLabel(root string) string {
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(root, home+string(filepath.Separator)) {
+		return "~" + root[len(home):]
+	}
+	return root
 }

@@ -45,6 +45,7 @@ type localPane struct {
 	// findings are what the last verify found wrong, by version: the scan
 	// cannot see a flipped byte, but the list should show it.
 	findings map[module.Version]string
+	damaged  int // versions shown as damaged, for the header
 
 	filter    textinput.Model
 	filtering bool // the filter input has focus
@@ -90,8 +91,25 @@ func (p *localPane) setCache(c *cache.Cache) {
 			delete(p.marks, mv)
 		}
 	}
+	p.countDamaged()
 	p.rebuild()
 	p.selectPath(keepMod, keepVer)
+}
+
+// countDamaged counts the versions the list shows as damaged (by the scan
+// or by a verify), once per change rather than on every frame.
+func (p *localPane) countDamaged() {
+	p.damaged = 0
+	if p.c == nil {
+		return
+	}
+	for _, m := range p.c.Modules {
+		for _, v := range m.Versions {
+			if p.stateOf(v) == cache.Damaged {
+				p.damaged++
+			}
+		}
+	}
 }
 
 // rebuild sorts, filters and flattens the rows.
@@ -237,6 +255,14 @@ func versionKey(v *cache.Version) module.Version {
 	return module.Version{Path: v.Path, Version: v.Version}
 }
 
+// markedTotal is the number and size of the marked versions.
+func (p *localPane) markedTotal() (n int, bytes int64) {
+	for _, v := range p.marks {
+		bytes += v.Bytes()
+	}
+	return len(p.marks), bytes
+}
+
 // marked returns the marked versions in module then semver order, with
 // their total size.
 func (p *localPane) marked() ([]*cache.Version, int64) {
@@ -264,6 +290,7 @@ func (p *localPane) setFindings(checked []*cache.Version, fs []cache.Finding) {
 	for mv, detail := range findingsFor(fs) {
 		p.findings[mv] = detail
 	}
+	p.countDamaged()
 }
 
 // stateOf is a version's state as the list shows it: damaged when a

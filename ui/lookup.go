@@ -96,7 +96,7 @@ func (l *lookups) focus(path string) {
 // start returns commands looking path up on every source that has no
 // answer yet. All sources are asked, not only the one shown, because a
 // version is irreplaceable only if no remote has it.
-func (l *lookups) start(path string) tea.Cmd {
+func (l *lookups) start(path string, local []string) tea.Cmd {
 	var cmds []tea.Cmd
 	for i, src := range l.sources {
 		k := lookupKey{i, path}
@@ -113,10 +113,20 @@ func (l *lookups) start(path string) tea.Cmd {
 				return lookupDoneMsg{key: k, info: &proxy.Report{Err: ctx.Err()}}
 			}
 			defer func() { <-l.sem }()
-			return lookupDoneMsg{key: k, info: proxy.Describe(ctx, src, path)}
+			return lookupDoneMsg{key: k, info: proxy.Describe(ctx, src, path, local)}
 		})
 	}
 	return tea.Batch(cmds...)
+}
+
+// answer looks path up on every source at once, synchronously, for
+// scenes and tests that need a settled screen.
+func (l *lookups) answer(path string, local []string) {
+	for i, src := range l.sources {
+		if k := (lookupKey{i, path}); l.done[k] == nil {
+			l.done[k] = proxy.Describe(context.Background(), src, path, local)
+		}
+	}
 }
 
 // finish records an answer. Cancelled lookups are forgotten, not cached,

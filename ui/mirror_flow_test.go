@@ -15,7 +15,7 @@ import (
 // typ types text into whatever has focus.
 func (f *flow) typ(s string) {
 	for _, r := range s {
-		f.tm.Send(keyMsg(string(r)))
+		f.tm.Send(keyPress(string(r)))
 	}
 }
 

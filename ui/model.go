@@ -39,11 +39,12 @@ type Options struct {
 
 // Model is the root of the program.
 type Model struct {
-	opts  Options
-	store *Store
-	state StoreState
-	st    *Styles
-	keys  *KeyMap
+	opts      Options
+	store     *Store
+	rootLabel string // the root as the header shows it
+	state     StoreState
+	st        *Styles
+	keys      *KeyMap
 
 	dark    bool
 	profile colorprofile.Profile
@@ -88,16 +89,17 @@ func New(opts Options) *Model {
 	keys := DefaultKeyMap()
 	keys.SetReadOnly(opts.ReadOnly)
 	m := &Model{
-		opts:    opts,
-		store:   opts.Store,
-		keys:    keys,
-		dark:    true,
-		profile: colorprofile.TrueColor,
-		lk:      newLookups(opts.Sources),
-		help:    help.New(),
-		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		width:   80,
-		height:  24,
+		opts:      opts,
+		store:     opts.Store,
+		rootLabel: rootLabel(opts.Store.Root()),
+		keys:      keys,
+		dark:      true,
+		profile:   colorprofile.TrueColor,
+		lk:        newLookups(opts.Sources),
+		help:      help.New(),
+		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		width:     80,
+		height:    24,
 	}
 	m.st = NewStyles(m.dark, m.profile)
 	m.local = newLocalPane(m.st, keys)
@@ -248,7 +250,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return cmd
 	case lookupDueMsg:
 		if mod, _ := m.selectedModule(); mod != nil && mod.Path == msg.path {
-			return m.lk.start(msg.path)
+			return m.lk.start(msg.path, mod.VersionList())
 		}
 		return nil
 	case lookupDoneMsg:
@@ -404,7 +406,7 @@ func (m *Model) remoteKey(msg tea.KeyPressMsg) tea.Cmd {
 				m.setFlash(m.st.Dim.Render("already in the local cache; mark it on the left to prune or push it"))
 				return nil
 			}
-			mv := moduleVersion(mod.Path, r.version)
+			mv := moduleVersion(mod.Path, r.Version)
 			if p.marks[mv] {
 				delete(p.marks, mv)
 			} else {

@@ -6,7 +6,6 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/proxy"
@@ -34,56 +33,28 @@ func newRemotePane(st *Styles, lk *lookups) *remotePane {
 
 // rrow is one version line: where it lives and what that means.
 type rrow struct {
-	version string
-	local   *cache.Version
-	remote  bool
-	newer   bool // remote only, above the newest local version
-	irrepl  bool // local only and no remote has it
-	retract bool
+	proxy.Merged
+	local  *cache.Version
+	irrepl bool // local only and no remote has it
 }
 
 // moduleRows merges local and remote versions, newest first.
-func (p *remotePane) moduleRows(m *cache.Module, info *proxy.Report, irreplaceable func(string) bool) []rrow {
-	seen := map[string]*rrow{}
-	var order []string
-	add := func(v string) *rrow {
-		if r := seen[v]; r != nil {
-			return r
-		}
-		r := &rrow{version: v}
-		seen[v] = r
-		order = append(order, v)
-		return r
-	}
-	newestLocal := ""
+func moduleRows(m *cache.Module, info *proxy.Report, irreplaceable func(string) bool) []rrow {
+	local := map[string]*cache.Version{}
+	var versions []string
 	if m != nil {
+		versions = m.VersionList()
 		for _, v := range m.Versions {
-			add(v.Version).local = v
-			if newestLocal == "" || semver.Compare(v.Version, newestLocal) > 0 {
-				newestLocal = v.Version
-			}
+			local[v.Version] = v
 		}
 	}
-	if info != nil {
-		for _, v := range info.Versions {
-			r := add(v)
-			r.remote = true
-			r.retract = info.IsRetracted(v)
+	merged := proxy.Merge(versions, info)
+	rows := make([]rrow, len(merged))
+	for i, mv := range merged {
+		rows[i] = rrow{Merged: mv, local: local[mv.Version]}
+		if mv.Local && !mv.Remote {
+			rows[i].irrepl = irreplaceable(mv.Version)
 		}
-	}
-	semver.Sort(order)
-	rows := make([]rrow, 0, len(order))
-	for i := len(order) - 1; i >= 0; i-- {
-		r := seen[order[i]]
-		if r.local == nil {
-			r.newer = newestLocal == "" || semver.Compare(r.version, newestLocal) > 0
-		} else if !r.remote {
-			r.irrepl = irreplaceable(r.version)
-		}
-		if info != nil && !r.retract {
-			r.retract = info.IsRetracted(r.version)
-		}
-		rows = append(rows, *r)
 	}
 	return rows
 }
@@ -154,7 +125,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 // versionLines lists the merged versions in the space left.
 func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Report, selVersion string) []string {
 	st := p.st
-	rows := p.moduleRows(m, info, func(v string) bool { return p.irreplaceable(m.Path, v) })
+	rows := moduleRows(m, info, func(v string) bool { return p.irreplaceable(m.Path, v) })
 	room := p.height - 4
 	if info != nil && info.Deprecated != "" {
 		room -= 2
@@ -166,21 +137,21 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 	// sits next to it; long pseudo-versions are cut to leave the status room.
 	verW := 6
 	for _, r := range rows {
-		verW = max(verW, len(r.version))
+		verW = max(verW, len(r.Version))
 	}
 	verW = min(verW, p.width-2-1-14)
 	var out []string
 	for i := p.offset; i < len(rows) && len(out) < room; i++ {
 		r := rows[i]
 		mark := " "
-		if p.marks[module.Version{Path: m.Path, Version: r.version}] {
+		if p.marks[module.Version{Path: m.Path, Version: r.Version}] {
 			mark = st.MarkText.Render("●")
 		}
 		status, style := "", st.Dim
 		switch {
-		case r.local != nil && r.remote:
+		case r.local != nil && r.Remote:
 			status, style = "both", st.OKText
-		case r.local == nil && r.newer:
+		case r.local == nil && r.Newer:
 			status, style = "remote ↑newer", st.AccentText
 		case r.local == nil:
 			status, style = "remote", st.AccentText
@@ -192,13 +163,13 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 			status = "local only"
 		}
 		retracted := ""
-		if r.retract {
+		if r.Retracted {
 			retracted = st.WarnText.Render(" retracted")
 		}
-		line := fit(mark+" "+fit(r.version, verW)+" "+style.Render(status)+retracted, p.width)
+		line := fit(mark+" "+fit(r.Version, verW)+" "+style.Render(status)+retracted, p.width)
 		if i == p.cursor && focused {
 			line = highlight(line, st.Cursor)
-		} else if r.version == selVersion {
+		} else if r.Version == selVersion {
 			line = highlight(line, st.CursorBlurred)
 		}
 		out = append(out, line)
@@ -210,24 +181,13 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 // every browsable source answered and none lists it, or the module is
 // private.
 func (p *remotePane) irreplaceable(path, version string) bool {
-	asked := 0
+	var reports []*proxy.Report
 	for i, src := range p.lk.sources {
-		if src.Unavailable() != "" {
-			continue
+		if src.Unavailable() == "" {
+			reports = append(reports, p.lk.get(i, path))
 		}
-		info := p.lk.get(i, path)
-		if info == nil {
-			return false
-		}
-		if info.Private {
-			return true
-		}
-		if !info.Answered() || info.Has(version) {
-			return false
-		}
-		asked++
 	}
-	return asked > 0
+	return proxy.Irreplaceable(version, reports)
 }
 
 // catalogLines lists everything the source holds, flagging what the local
@@ -278,7 +238,7 @@ func (p *remotePane) rowCount(m *cache.Module) int {
 	if m == nil || len(p.lk.sources) == 0 {
 		return 0
 	}
-	return len(p.moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false }))
+	return len(moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false }))
 }
 
 // selectedRow returns the version under the pane's cursor.
@@ -286,7 +246,7 @@ func (p *remotePane) selectedRow(m *cache.Module) (rrow, bool) {
 	if m == nil || p.catalog || len(p.lk.sources) == 0 {
 		return rrow{}, false
 	}
-	rows := p.moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false })
+	rows := moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false })
 	if p.cursor < 0 || p.cursor >= len(rows) {
 		return rrow{}, false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,6 +86,9 @@ func (f *fakeSource) GoMod(ctx context.Context, path, version string) ([]byte, e
 	if s, ok := f.mods[path+"@"+version]; ok {
 		return []byte(s), nil
 	}
+	if !slices.Contains(f.lists[path], version) {
+		return nil, fmt.Errorf("%s: %s@%s.mod: %w", f.name, path, version, proxy.ErrNotFound)
+	}
 	return []byte("module " + path + "\n"), nil
 }
 func (f *fakeSource) Catalog(ctx context.Context) ([]string, error) {
@@ -140,10 +144,8 @@ func newSampleModelProfile(t *testing.T, w, h int, dark bool, profile colorprofi
 
 // settleLookups answers every lookup for every module synchronously.
 func settleLookups(m *Model) {
-	for i, src := range m.lk.sources {
-		for _, mod := range m.state.Cache.Modules {
-			m.lk.done[lookupKey{i, mod.Path}] = proxy.Describe(context.Background(), src, mod.Path)
-		}
+	for _, mod := range m.state.Cache.Modules {
+		m.lk.answer(mod.Path, mod.VersionList())
 	}
 	m.lookupFor = ""
 	if mod, _ := m.selectedModule(); mod != nil {
@@ -157,5 +159,3 @@ func press(m *Model, keys ...string) {
 		m.Update(keyPress(k))
 	}
 }
-
-func keyMsg(k string) tea.KeyPressMsg { return keyPress(k) }

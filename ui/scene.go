@@ -1,13 +1,9 @@
 package ui
 
 import (
-	"context"
-
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
-
-	"github.com/modcache/modcache/proxy"
 )
 
 // Scene is one still of the UI: a size, a background, and the keys pressed
@@ -66,12 +62,7 @@ func (m *Model) drain(cmd tea.Cmd) {
 func (m *Model) settle() {
 	m.refresh()
 	if mod, _ := m.selectedModule(); mod != nil {
-		for i, src := range m.lk.sources {
-			k := lookupKey{i, mod.Path}
-			if m.lk.done[k] == nil {
-				m.lk.done[k] = proxy.Describe(context.Background(), src, mod.Path)
-			}
-		}
+		m.lk.answer(mod.Path, mod.VersionList())
 		m.lookupFor = mod.Path
 	}
 	if m.remote.catalog && len(m.lk.sources) > 0 && m.lk.catalog[m.remote.current] == nil {

@@ -94,7 +94,7 @@ func checkOutdated(ctx context.Context, src proxy.Source, mods []*cache.Module, 
 			defer done.Add(1)
 			newest := newestCached(m)
 			row := outdatedRow{Path: m.Path, Local: newest}
-			r := proxy.Describe(ctx, src, m.Path)
+			r := proxy.Describe(ctx, src, m.Path, nil)
 			switch {
 			case r.Private:
 				row.Private = true

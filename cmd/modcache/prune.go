@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -264,29 +263,22 @@ func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, p
 }
 
 // remoteLookup answers which versions of a module some remote could serve
-// again: the GOPROXY list (as go would walk it) and every configured
-// mirror with a file:// or http(s):// URL. One list request per remote,
-// plus an .info request for each version the list leaves out: proxies do
-// not list pseudo-versions, and a proxy's list may lag behind what it
-// serves.
-func (a *app) remoteLookup() (func(ctx context.Context, path string, versions []string) cache.ModuleAvailability, error) {
+// again, asking every remote the TUI and `modcache remote` show (each
+// GOPROXY entry, then the config's mirrors) the way they ask: proxy.Held,
+// one list request per remote plus one per cached version a list leaves
+// out (proxies do not list pseudo-versions).
+func (a *app) remoteLookup() (cache.RemoteLookup, error) {
+	sources, err := a.sources()
+	if err != nil {
+		return nil, err
+	}
 	client, err := a.proxyClient()
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := a.config()
-	if err != nil {
-		return nil, err
-	}
-	var mirrors []proxy.Remote
-	for _, name := range cfg.MirrorNames() {
-		r, err := proxy.ParseRemote(cfg.Mirrors[name].URL)
-		if err == nil && (r.Kind == proxy.KindFile || r.Kind == proxy.KindHTTP) {
-			r.Name = name
-			mirrors = append(mirrors, r)
-		}
-	}
 	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
+		// go fetches a GOPRIVATE module from its origin, never from a
+		// proxy, whatever kind of proxy it is: none can serve it back.
 		if client.Private(path) {
 			return cache.ModuleAvailability{Private: true}
 		}
@@ -294,32 +286,26 @@ func (a *app) remoteLookup() (func(ctx context.Context, path string, versions []
 		defer cancel()
 		var out cache.ModuleAvailability
 		reached := false
-		listed, _, err := client.ListChain(ctx, path)
-		switch {
-		case err == nil:
-			reached = true
-			out.Versions = listed
-			for _, v := range versions {
-				if !slices.Contains(listed, v) {
-					if _, _, err := client.InfoChain(ctx, path, v); err == nil {
-						out.Versions = append(out.Versions, v)
-					}
-				}
+		for _, src := range sources {
+			if src.Unavailable() != "" {
+				continue // direct, off: nothing to ask
 			}
-		case errors.Is(err, proxy.ErrNotFound):
-			reached = true
-		default:
-			out.Err = err
-		}
-		for _, r := range mirrors {
-			vs, err := client.List(ctx, r, path)
-			if err == nil || errors.Is(err, proxy.ErrNotFound) {
+			r := proxy.Held(ctx, src, path, versions)
+			switch {
+			case r.Private:
+				return cache.ModuleAvailability{Private: true}
+			case r.Err != nil:
+				out.Err = r.Err
+			default:
 				reached = true
-				out.Versions = append(out.Versions, vs...)
+				out.Versions = append(out.Versions, r.Versions...)
 			}
 		}
-		if reached {
+		switch {
+		case reached:
 			out.Err = nil
+		case out.Err == nil:
+			out.Err = errors.New("no remote to ask: GOPROXY has only direct or off")
 		}
 		return out
 	}, nil

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/proxy"
@@ -106,80 +105,50 @@ func (r *remoteReport) failed() bool {
 func describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, path string) *remoteReport {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	var versions []string
+	if m := c.Find(path); m != nil {
+		versions = m.VersionList()
+	}
 	reports := make([]*proxy.Report, len(sources))
 	var wg sync.WaitGroup
 	for i, src := range sources {
-		wg.Go(func() { reports[i] = proxy.Describe(ctx, src, path) })
+		wg.Go(func() { reports[i] = proxy.Describe(ctx, src, path, versions) })
 	}
 	wg.Wait()
 
 	rep := &remoteReport{Path: path, Local: []localVersion{}, Remotes: []remoteEntry{}, Irreplaceable: []string{}}
 	local := map[string]cache.State{}
-	newest := ""
 	if m := c.Find(path); m != nil {
 		for _, v := range m.Versions {
 			rep.Local = append(rep.Local, localVersion{v.Version, v.State})
 			local[v.Version] = v.State
-			if newest == "" || semver.Compare(v.Version, newest) > 0 {
-				newest = v.Version
-			}
 		}
 	}
-	answered := 0
-	held := map[string]bool{}
-	private := false
+	var browsable []*proxy.Report
 	for i, r := range reports {
 		e := remoteEntry{Name: sources[i].Name(), Private: r.Private, NotFound: r.NotFound,
 			Latest: r.Latest, Deprecated: r.Deprecated, Versions: []remoteVersion{}}
 		if r.Err != nil {
 			e.Error = r.Err.Error()
 		}
-		private = private || r.Private
-		if r.Answered() && sources[i].Unavailable() == "" {
-			answered++
+		if sources[i].Unavailable() == "" {
+			browsable = append(browsable, r)
 		}
-		all := append([]string(nil), r.Versions...)
-		for v := range local {
-			if !r.Has(v) {
-				all = append(all, v)
-			}
-		}
-		semver.Sort(all)
-		for j := len(all) - 1; j >= 0; j-- {
-			v := all[j]
-			rv := remoteVersion{Version: v, Remote: r.Has(v), Retracted: r.IsRetracted(v)}
-			if st, ok := local[v]; ok {
-				rv.Local = st.String()
-			} else {
-				rv.Newer = newest == "" || semver.Compare(v, newest) > 0
-			}
-			if rv.Remote {
-				held[v] = true
+		for _, mv := range proxy.Merge(versions, r) {
+			rv := remoteVersion{Version: mv.Version, Remote: mv.Remote, Newer: mv.Newer, Retracted: mv.Retracted}
+			if mv.Local {
+				rv.Local = local[mv.Version].String()
 			}
 			e.Versions = append(e.Versions, rv)
 		}
 		rep.Remotes = append(rep.Remotes, e)
 	}
-	// Irreplaceable only when the answer is certain: the module is private,
-	// or every browsable remote answered and none holds the version.
-	if private || answered > 0 && answered == browsable(sources) {
-		for _, lv := range rep.Local {
-			if !held[lv.Version] {
-				rep.Irreplaceable = append(rep.Irreplaceable, lv.Version)
-			}
+	for _, v := range versions {
+		if proxy.Irreplaceable(v, browsable) {
+			rep.Irreplaceable = append(rep.Irreplaceable, v)
 		}
 	}
 	return rep
-}
-
-func browsable(sources []proxy.Source) int {
-	n := 0
-	for _, s := range sources {
-		if s.Unavailable() == "" {
-			n++
-		}
-	}
-	return n
 }
 
 func (a *app) printRemote(r *remoteReport) {
