@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"os"
+	"slices"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -54,7 +55,9 @@ const DefaultPolicyNote = "no goal under [prune] in the config: using the defaul
 func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.keys
 	for _, b := range []key.Binding{k.Prune, k.Evict, k.Push, k.Fetch} {
-		if (key.Matches(msg, b) || matchesDisabled(msg, b)) && m.opts.ReadOnly {
+		// The read-only keymap disables these, and key.Matches never
+		// reports a disabled binding: compare the keys themselves.
+		if m.opts.ReadOnly && slices.Contains(b.Keys(), msg.String()) {
 			m.setFlash(m.st.WarnText.Render("read-only session: " + b.Help().Desc + " is not allowed"))
 			return nil, true
 		}
@@ -106,17 +109,6 @@ func (m *Model) openDialog(d dialog) tea.Cmd {
 // closeDialog removes the dialog; its work must be finished or cancelled.
 func (m *Model) closeDialog() {
 	m.dialog = nil
-}
-
-// matchesDisabled is key.Matches for a disabled binding, which
-// key.Matches never reports.
-func matchesDisabled(msg tea.KeyPressMsg, b key.Binding) bool {
-	for _, k := range b.Keys() {
-		if msg.String() == k {
-			return true
-		}
-	}
-	return false
 }
 
 // goEnv is the environment of the go commands the program runs.

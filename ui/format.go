@@ -43,12 +43,6 @@ func fitPath(p string, w int) string {
 	return "…" + ansi.TruncateLeft(p, ansi.StringWidth(p)-(w-1), "")
 }
 
-// join concatenates styled cells.
-func row(cells ...string) string { return strings.Join(cells, "") }
-
-// height is the number of lines in s.
-func height(s string) int { return lipgloss.Height(s) }
-
 // highlight paints a whole row with base (a background or reverse video).
 // Cells inside the row carry their own styles, and each ends with a reset
 // that would end the highlight too; so base is re-opened after every reset.

@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/mod/module"
 )
 
@@ -58,6 +57,3 @@ func overlay(screen, box string, w, h int) string {
 func moduleVersion(path, version string) module.Version {
 	return module.Version{Path: path, Version: version}
 }
-
-// width of a styled string in cells.
-func width(s string) int { return ansi.StringWidth(s) }

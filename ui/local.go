@@ -14,15 +14,8 @@ import (
 	"github.com/modcache/modcache/internal/units"
 )
 
-type sortKey int
-
-const (
-	sortSize sortKey = iota
-	sortUsed
-	sortName
-)
-
-func (k sortKey) String() string { return [...]string{"size", "last used", "name"}[k] }
+// orderLabel names a sort order in the pane's title.
+var orderLabel = map[cache.Order]string{cache.BySize: "size", cache.ByUsed: "last used", cache.ByName: "name"}
 
 // lrow is one line of the local list: a module, or one of its versions
 // when the module is expanded.
@@ -35,11 +28,10 @@ type lrow struct {
 // (data, sort, filter, expansion), so drawing and moving the cursor cost
 // only the visible rows, however large the cache.
 type localPane struct {
-	st   *Styles
-	keys *KeyMap
+	st *Styles
 
 	c        *cache.Cache
-	sortBy   sortKey
+	sortBy   cache.Order
 	expanded map[string]bool
 	marks    map[module.Version]*cache.Version
 	// findings are what the last verify found wrong, by version: the scan
@@ -58,12 +50,12 @@ type localPane struct {
 	height int
 }
 
-func newLocalPane(st *Styles, keys *KeyMap) *localPane {
+func newLocalPane() *localPane {
 	ti := textinput.New()
 	ti.Prompt = "/ "
 	ti.Placeholder = "filter modules"
 	ti.CharLimit = 200
-	return &localPane{st: st, keys: keys, expanded: map[string]bool{}, marks: map[module.Version]*cache.Version{},
+	return &localPane{expanded: map[string]bool{}, marks: map[module.Version]*cache.Version{},
 		findings: map[module.Version]string{}, filter: ti}
 }
 
@@ -123,28 +115,9 @@ func (p *localPane) rebuild() {
 			}
 		}
 	}
-	mods := p.mods
-	switch p.sortBy {
-	case sortSize:
-		sort.SliceStable(mods, func(i, j int) bool {
-			if mods[i].Bytes != mods[j].Bytes {
-				return mods[i].Bytes > mods[j].Bytes
-			}
-			return mods[i].Path < mods[j].Path
-		})
-	case sortUsed:
-		sort.SliceStable(mods, func(i, j int) bool {
-			ui, uj := mods[i].Used(), mods[j].Used()
-			if !ui.Equal(uj) {
-				return ui.After(uj)
-			}
-			return mods[i].Path < mods[j].Path
-		})
-	case sortName:
-		sort.SliceStable(mods, func(i, j int) bool { return mods[i].Path < mods[j].Path })
-	}
+	cache.SortModules(p.mods, p.sortBy)
 	p.rows = p.rows[:0]
-	for _, m := range mods {
+	for _, m := range p.mods {
 		p.rows = append(p.rows, lrow{mod: m})
 		if p.expanded[m.Path] {
 			// Newest first, as people read version lists.
@@ -363,7 +336,7 @@ func (p *localPane) View(focused bool, now time.Time) string {
 			count = fmt.Sprintf("%d of %d modules", len(p.mods), len(p.c.Modules))
 		}
 	}
-	b.WriteString(fit(titleStyle.Render("LOCAL")+st.Dim.Render(" · "+count+" · by "+p.sortBy.String()), w))
+	b.WriteString(fit(titleStyle.Render("LOCAL")+st.Dim.Render(" · "+count+" · by "+orderLabel[p.sortBy]), w))
 	b.WriteByte('\n')
 	if p.filtering || p.filter.Value() != "" {
 		b.WriteString(fit(p.filter.View(), w))

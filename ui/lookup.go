@@ -42,6 +42,8 @@ const (
 // time, caching answers for the session and cancelling the ones the user
 // has moved away from.
 type lookups struct {
+	ctx     context.Context // ends with the program: no lookup outlives it
+	stop    context.CancelFunc
 	sources []proxy.Source
 	sem     chan struct{}
 	done    map[lookupKey]*proxy.Report
@@ -51,7 +53,10 @@ type lookups struct {
 }
 
 func newLookups(sources []proxy.Source) *lookups {
+	ctx, stop := context.WithCancel(context.Background())
 	return &lookups{
+		ctx:     ctx,
+		stop:    stop,
 		sources: sources,
 		sem:     make(chan struct{}, maxLookups),
 		done:    map[lookupKey]*proxy.Report{},
@@ -103,7 +108,7 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 		if l.done[k] != nil || l.pending[k] != nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		ctx, cancel := context.WithTimeout(l.ctx, lookupTimeout)
 		l.pending[k] = cancel
 		cmds = append(cmds, func() tea.Msg {
 			defer cancel()
@@ -150,7 +155,7 @@ func (l *lookups) startCatalog(source int) tea.Cmd {
 	l.catBusy[source] = true
 	src := l.sources[source]
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), lookupTimeout)
+		ctx, cancel := context.WithTimeout(l.ctx, lookupTimeout)
 		defer cancel()
 		paths, err := src.Catalog(ctx)
 		msg := catalogDoneMsg{source: source, paths: paths}

@@ -101,14 +101,19 @@ func New(opts Options) *Model {
 		width:     80,
 		height:    24,
 	}
-	m.st = NewStyles(m.dark, m.profile)
-	m.local = newLocalPane(m.st, keys)
-	m.remote = newRemotePane(m.st, m.lk)
+	m.local = newLocalPane()
+	m.remote = newRemotePane(m.lk)
 	m.applyStyles()
 	m.layout()
 	m.refresh()
 	return m
 }
+
+// Close cancels the remote lookups still running once the program has
+// ended (an SSH session hung up, say), rather than letting them run out
+// their timeouts. Write actions are not cancelled: they end on their own
+// and leave the cache sound either way.
+func (m *Model) Close() { m.lk.stop() }
 
 // Init asks the terminal for its background (over SSH the server's own
 // terminal is the wrong one to ask) and starts the scan.
@@ -139,7 +144,7 @@ func (m *Model) busy() bool {
 // refresh pulls the store's state into the panes when it changed.
 func (m *Model) refresh() {
 	st := m.store.State()
-	changed := st.Gen != m.state.Gen || st.Cache != m.state.Cache
+	changed := st.Gen != m.state.Gen // bumped whenever the cache is replaced
 	m.state = st
 	if changed && st.Cache != nil {
 		m.local.setCache(st.Cache)
@@ -307,7 +312,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.refresh()
 		return nil
 	case key.Matches(msg, k.Sort):
-		m.local.sortBy = (m.local.sortBy + 1) % 3
+		m.local.sortBy = (m.local.sortBy + 1) % (cache.ByName + 1)
 		r, _ := m.local.selected()
 		m.local.rebuild()
 		if r.mod != nil {

@@ -25,21 +25,44 @@ type remotePane struct {
 	width   int
 	height  int
 	spin    string // the program's spinner frame, for this render
+
+	merged  mergeMemo
+	missing missingMemo
 }
 
-func newRemotePane(st *Styles, lk *lookups) *remotePane {
-	return &remotePane{st: st, lk: lk, marks: map[module.Version]bool{}}
+// missingMemo keeps how many catalog modules the cache lacks, for the same
+// reason: a catalog may be tens of thousands of paths.
+type missingMemo struct {
+	cat *catalogDoneMsg
+	c   *cache.Cache
+	n   int
+}
+
+// mergeMemo keeps the last merge. A snapshot's modules and a lookup's
+// report are replaced, never changed, so the pair of pointers says whether
+// the merge still holds: moving the cursor and redrawing do not merge again.
+type mergeMemo struct {
+	m    *cache.Module
+	info *proxy.Report
+	rows []rrow
+}
+
+func newRemotePane(lk *lookups) *remotePane {
+	return &remotePane{lk: lk, marks: map[module.Version]bool{}}
 }
 
 // rrow is one version line: where it lives and what that means.
 type rrow struct {
 	proxy.Merged
-	local  *cache.Version
-	irrepl bool // local only and no remote has it
+	local *cache.Version
 }
 
-// moduleRows merges local and remote versions, newest first.
-func moduleRows(m *cache.Module, info *proxy.Report, irreplaceable func(string) bool) []rrow {
+// rows merges the local versions of m with what info says the current
+// source holds, newest first.
+func (p *remotePane) rows(m *cache.Module, info *proxy.Report) []rrow {
+	if memo := p.merged; memo.rows != nil && memo.m == m && memo.info == info {
+		return memo.rows
+	}
 	local := map[string]*cache.Version{}
 	var versions []string
 	if m != nil {
@@ -52,10 +75,8 @@ func moduleRows(m *cache.Module, info *proxy.Report, irreplaceable func(string) 
 	rows := make([]rrow, len(merged))
 	for i, mv := range merged {
 		rows[i] = rrow{Merged: mv, local: local[mv.Version]}
-		if mv.Local && !mv.Remote {
-			rows[i].irrepl = irreplaceable(mv.Version)
-		}
 	}
+	p.merged = mergeMemo{m, info, rows}
 	return rows
 }
 
@@ -125,7 +146,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 // versionLines lists the merged versions in the space left.
 func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Report, selVersion string) []string {
 	st := p.st
-	rows := moduleRows(m, info, func(v string) bool { return p.irreplaceable(m.Path, v) })
+	rows := p.rows(m, info)
 	room := p.height - 4
 	if info != nil && info.Deprecated != "" {
 		room -= 2
@@ -155,7 +176,7 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 			status, style = "remote ↑newer", st.AccentText
 		case r.local == nil:
 			status, style = "remote", st.AccentText
-		case r.irrepl:
+		case p.irreplaceable(m.Path, r.Version):
 			status, style = "irreplaceable", st.DangerText
 		case info == nil:
 			status = "local"
@@ -201,13 +222,7 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 	if cat.err != "" {
 		return wrapLines(st.DangerText, cat.err, p.width, 4)
 	}
-	missing := 0
-	for _, path := range cat.paths {
-		if c == nil || c.Find(path) == nil {
-			missing++
-		}
-	}
-	out := []string{fit(fmt.Sprintf("%d modules · ", len(cat.paths))+st.WarnText.Render(fmt.Sprintf("%d missing locally", missing)), p.width)}
+	out := []string{fit(fmt.Sprintf("%d modules · ", len(cat.paths))+st.WarnText.Render(fmt.Sprintf("%d missing locally", p.missingLocally(cat, c))), p.width)}
 	room := max(1, p.height-3)
 	p.cursor = min(p.cursor, max(0, len(cat.paths)-1))
 	p.offset = scrollTo(p.cursor, p.offset, room, len(cat.paths))
@@ -226,6 +241,21 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 	return out
 }
 
+// missingLocally counts the catalog's modules c lacks.
+func (p *remotePane) missingLocally(cat *catalogDoneMsg, c *cache.Cache) int {
+	if p.missing.cat == cat && p.missing.c == c {
+		return p.missing.n
+	}
+	n := 0
+	for _, path := range cat.paths {
+		if c == nil || c.Find(path) == nil {
+			n++
+		}
+	}
+	p.missing = missingMemo{cat, c, n}
+	return n
+}
+
 // rowCount is how many selectable rows the pane shows now, for cursor
 // movement.
 func (p *remotePane) rowCount(m *cache.Module) int {
@@ -238,7 +268,7 @@ func (p *remotePane) rowCount(m *cache.Module) int {
 	if m == nil || len(p.lk.sources) == 0 {
 		return 0
 	}
-	return len(moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false }))
+	return len(p.rows(m, p.lk.get(p.current, m.Path)))
 }
 
 // selectedRow returns the version under the pane's cursor.
@@ -246,7 +276,7 @@ func (p *remotePane) selectedRow(m *cache.Module) (rrow, bool) {
 	if m == nil || p.catalog || len(p.lk.sources) == 0 {
 		return rrow{}, false
 	}
-	rows := moduleRows(m, p.lk.get(p.current, m.Path), func(string) bool { return false })
+	rows := p.rows(m, p.lk.get(p.current, m.Path))
 	if p.cursor < 0 || p.cursor >= len(rows) {
 		return rrow{}, false
 	}

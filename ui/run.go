@@ -8,6 +8,7 @@ import (
 // user quits.
 func Run(opts Options, progOpts ...tea.ProgramOption) error {
 	m := New(opts)
+	defer m.Close()
 	_, err := tea.NewProgram(m, progOpts...).Run()
 	return err
 }

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/proxy"
@@ -159,3 +161,9 @@ func press(m *Model, keys ...string) {
 		m.Update(keyPress(k))
 	}
 }
+
+// width of a styled string in cells.
+func width(s string) int { return ansi.StringWidth(s) }
+
+// height is the number of lines in s.
+func height(s string) int { return lipgloss.Height(s) }

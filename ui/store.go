@@ -22,15 +22,15 @@ type Store struct {
 	stale    bool   // cur came from the index and a scan is refreshing it
 	scanner  *cache.Scanner
 	scanErr  error
-	writer   string // what holds the write slot, "" when free
-	writeMu  sync.Mutex
+	writer   string        // what holds the write slot, "" when free
+	slot     chan struct{} // the single write slot: full while an action writes
 	cancelFn context.CancelFunc
 }
 
 // NewStore prepares a store for root and shows the previous scan's result,
 // if any, at once.
 func NewStore(root string, opts cache.ScanOptions) *Store {
-	s := &Store{root: root, opts: opts}
+	s := &Store{root: root, opts: opts, slot: make(chan struct{}, 1)}
 	if !opts.NoIndex {
 		if last := cache.LoadLast(root, opts.IndexDir); last != nil {
 			s.cur, s.gen, s.stale = last, 1, true
@@ -158,23 +158,18 @@ func (s *Store) Set(c *cache.Cache) {
 // holds it; waiting reports who holds it so a dialog can say so. It
 // returns a release function, or ctx's error.
 func (s *Store) AcquireWrite(ctx context.Context, who string, waiting func(holder string)) (func(), error) {
-	if !s.writeMu.TryLock() {
+	select {
+	case s.slot <- struct{}{}:
+	default:
 		s.mu.Lock()
 		holder := s.writer
 		s.mu.Unlock()
 		if waiting != nil {
 			waiting(holder)
 		}
-		acquired := make(chan struct{})
-		go func() {
-			s.writeMu.Lock()
-			close(acquired)
-		}()
 		select {
-		case <-acquired:
+		case s.slot <- struct{}{}:
 		case <-ctx.Done():
-			// Give the slot back as soon as the pending Lock gets it.
-			go func() { <-acquired; s.writeMu.Unlock() }()
 			return nil, ctx.Err()
 		}
 	}
@@ -185,6 +180,6 @@ func (s *Store) AcquireWrite(ctx context.Context, who string, waiting func(holde
 		s.mu.Lock()
 		s.writer = ""
 		s.mu.Unlock()
-		s.writeMu.Unlock()
+		<-s.slot
 	}, nil
 }

@@ -18,8 +18,7 @@ import (
 // (the Ascii profile) no colour is emitted at all, so everything that matters
 // is also carried by text, position, bold or reverse video.
 type Styles struct {
-	Dark    bool
-	Profile colorprofile.Profile
+	Dark bool
 
 	Accent, OK, Warn, Danger, Muted, Marked color.Color
 
@@ -59,7 +58,7 @@ func NewStyles(dark bool, profile colorprofile.Profile) *Styles {
 		}
 		return lipgloss.Color(light)
 	}
-	s := &Styles{Dark: dark, Profile: profile}
+	s := &Styles{Dark: dark}
 	s.Accent = pick("4", "#1d5fc7", "#7aa2f7")
 	s.OK = pick("2", "#2e7d32", "#9ece6a")
 	s.Warn = pick("3", "#9a5b00", "#e0af68")

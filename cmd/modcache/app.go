@@ -29,6 +29,7 @@ type app struct {
 	env    goenv.Env
 	cfg    *config.Config
 	client *proxy.Client
+	srcs   []proxy.Source // opened once: the TUI and prune's lookup share them
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -166,6 +167,9 @@ func (a *app) proxyClient() (*proxy.Client, error) {
 // sources are the remotes people browse: every GOPROXY entry, then the
 // config's named mirrors in name order.
 func (a *app) sources() ([]proxy.Source, error) {
+	if a.srcs != nil {
+		return a.srcs, nil
+	}
 	cfg, err := a.config()
 	if err != nil {
 		return nil, err
@@ -188,5 +192,6 @@ func (a *app) sources() ([]proxy.Source, error) {
 		}
 		sources = append(sources, src)
 	}
+	a.srcs = sources
 	return sources, nil
 }

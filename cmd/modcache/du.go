@@ -3,7 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -44,7 +44,9 @@ The total counts blocks on disk, each hard link once, exactly as du -sB1.`,
 			if err != nil {
 				return err
 			}
-			mods := sortModules(c.Modules, sortBy)
+			by, _ := cache.ParseOrder(sortBy) // checked above
+			mods := slices.Clone(c.Modules)
+			cache.SortModules(mods, by)
 			if asJSON {
 				if cmd.Flags().Changed("top") && top > 0 && top < len(mods) {
 					mods = mods[:top]
@@ -62,25 +64,6 @@ The total counts blocks on disk, each hard link once, exactly as du -sB1.`,
 	cmd.Flags().StringVar(&sortBy, "sort", "size", "order modules by `size|used|name`")
 	cmd.Flags().IntVar(&top, "top", 20, "show the first `N` modules (0: all)")
 	return cmd
-}
-
-// sortModules orders modules for display; "used" puts the most recently
-// used first, as people look for what is hot, and LRU order is prune's job.
-func sortModules(mods []*cache.Module, by string) []*cache.Module {
-	out := append([]*cache.Module(nil), mods...)
-	sort.SliceStable(out, func(i, j int) bool {
-		switch by {
-		case "used":
-			return out[i].Used().After(out[j].Used())
-		case "name":
-			return out[i].Path < out[j].Path
-		}
-		if out[i].Bytes != out[j].Bytes {
-			return out[i].Bytes > out[j].Bytes
-		}
-		return out[i].Path < out[j].Path
-	})
-	return out
 }
 
 func (a *app) printDu(c *cache.Cache, mods []*cache.Module, top int) {

@@ -124,11 +124,8 @@ func (a *app) runServe(cmd *cobra.Command, f serveFlags) error {
 		MaxSessions:    maxSessions,
 		IdleTimeout:    idleTimeout,
 		Log:            logw,
-		NewOptions: func(write bool) ui.Options {
-			o := opts
-			o.ReadOnly = !write
-			return o
-		},
+		// The server itself makes sessions without a write key read-only.
+		NewOptions: func(bool) ui.Options { return opts },
 	})
 	if err != nil {
 		return err

@@ -72,6 +72,18 @@ func DefaultPath() (string, error) {
 	if p := os.Getenv("MODCACHE_CONFIG"); p != "" {
 		return p, nil
 	}
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "config.toml"), nil
+}
+
+// Dir is modcache's configuration directory, where the config and the
+// SSH host key live: $XDG_CONFIG_HOME/modcache, else the system's user
+// config directory (XDG_CONFIG_HOME is honoured on macOS too, where
+// people who set it expect it).
+func Dir() (string, error) {
 	dir := os.Getenv("XDG_CONFIG_HOME")
 	if dir == "" {
 		var err error
@@ -79,7 +91,7 @@ func DefaultPath() (string, error) {
 			return "", err
 		}
 	}
-	return filepath.Join(dir, "modcache", "config.toml"), nil
+	return filepath.Join(dir, "modcache"), nil
 }
 
 // Load reads path. A missing file is an empty config, not an error.

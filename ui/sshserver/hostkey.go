@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/modcache/modcache/internal/config"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -17,14 +18,11 @@ import (
 // $XDG_CONFIG_HOME/modcache/ssh_host_ed25519_key, or the OS's user config
 // dir, beside config.toml.
 func DefaultHostKeyPath() (string, error) {
-	dir := os.Getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		var err error
-		if dir, err = os.UserConfigDir(); err != nil {
-			return "", fmt.Errorf("host key: %w", err)
-		}
+	dir, err := config.Dir()
+	if err != nil {
+		return "", fmt.Errorf("host key: %w", err)
 	}
-	return filepath.Join(dir, "modcache", "ssh_host_ed25519_key"), nil
+	return filepath.Join(dir, "ssh_host_ed25519_key"), nil
 }
 
 // loadHostKey reads the host key at path. With create set (the default

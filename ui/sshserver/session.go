@@ -141,7 +141,8 @@ func (ss *session) startShell() {
 		}
 	}
 	env := ss.term.environ()
-	p := tea.NewProgram(ui.New(opts),
+	model := ui.New(opts)
+	p := tea.NewProgram(model,
 		tea.WithInput(&input{r: ss.ch, s: ss}),
 		tea.WithOutput(onlcr{ss.ch}),
 		tea.WithEnvironment(env),
@@ -155,7 +156,7 @@ func (ss *session) startShell() {
 	ss.mu.Lock()
 	if ss.reason != "" { // ended before it began (shutdown)
 		ss.mu.Unlock()
-		go ss.finish(nil)
+		go ss.finish(nil, model)
 		return
 	}
 	ss.prog = p
@@ -163,17 +164,18 @@ func (ss *session) startShell() {
 		ss.idle = time.AfterFunc(d, func() { ss.end(endIdle) })
 	}
 	ss.mu.Unlock()
-	go ss.finish(p)
+	go ss.finish(p, model)
 }
 
 // finish runs the program to its end, then tells the client why it ended
 // and with what status, and closes the channel.
-func (ss *session) finish(p *tea.Program) {
+func (ss *session) finish(p *tea.Program, m *ui.Model) {
 	defer close(ss.finished)
 	var err error
 	if p != nil {
 		_, err = p.Run()
 	}
+	m.Close()
 	ss.cancel()
 	ss.mu.Lock()
 	ss.over = true
