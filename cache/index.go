@@ -54,7 +54,14 @@ func (ix *indexFile) entry(key string) *indexEntry {
 }
 
 // indexPath names the index file for root, or "" when no safe place exists.
-func indexPath(root, dir string) string {
+func indexPath(root, dir string) string { return StatePath(root, dir, "index", ".gob") }
+
+// StatePath is where modcache keeps a file of its own about the cache at
+// root (the scan index, the memo of verified zips): in dir, "" meaning
+// modcache's folder in the user cache directory, named for kind and a hash
+// of root. It is "" when there is no such place, or when dir lies inside
+// the cache: nothing of modcache's is ever written there.
+func StatePath(root, dir, kind, ext string) string {
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {
@@ -70,7 +77,7 @@ func indexPath(root, dir string) string {
 		return ""
 	}
 	sum := sha256.Sum256([]byte(root))
-	return filepath.Join(dir, "index-"+hex.EncodeToString(sum[:8])+".gob")
+	return filepath.Join(dir, kind+"-"+hex.EncodeToString(sum[:8])+ext)
 }
 
 func loadIndex(path, root string) *indexFile {

@@ -36,6 +36,12 @@ func ReadGoSum(path string) ([]GoSumLine, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseGoSum(data), nil
+}
+
+// ParseGoSum parses go.sum lines; a checksum database record's text is in
+// the same form.
+func ParseGoSum(data []byte) []GoSumLine {
 	var out []GoSumLine
 	for line := range strings.SplitSeq(string(data), "\n") {
 		f := strings.Fields(line)
@@ -46,7 +52,7 @@ func ReadGoSum(path string) ([]GoSumLine, error) {
 		l.Version, l.GoMod = strings.CutSuffix(l.Version, "/go.mod")
 		out = append(out, l)
 	}
-	return out, nil
+	return out
 }
 
 // ProjectPins returns the module versions the project in dir needs: every

@@ -47,18 +47,28 @@ func AskRemotes(ctx context.Context, sel []module.Version, lookup RemoteLookup) 
 	for _, mv := range sel {
 		byPath[mv.Path] = append(byPath[mv.Path], mv.Version)
 	}
-	answers := map[string]ModuleAvailability{}
-	askAll(ctx, byPath, lookup, answers)
+	answers := answers{}
+	answers.ask(ctx, byPath, lookup)
 	return func(path, version string) Availability {
-		a, ok := answers[path]
-		if !ok {
-			return Unreachable
-		}
-		return a.Of(version)
+		return answers.of(path, version, func() Availability { return Unreachable })
 	}
 }
 
-func askAll(ctx context.Context, byPath map[string][]string, lookup RemoteLookup, into map[string]ModuleAvailability) {
+// answers are the remotes' answers, by module path.
+type answers map[string]ModuleAvailability
+
+// of answers for one version; unasked says what a module nobody was asked
+// about counts as.
+func (as answers) of(path, version string, unasked func() Availability) Availability {
+	a, ok := as[path]
+	if !ok {
+		return unasked()
+	}
+	return a.Of(version)
+}
+
+// ask looks the modules of byPath up concurrently.
+func (as answers) ask(ctx context.Context, byPath map[string][]string, lookup RemoteLookup) {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, lookupWorkers)
@@ -73,7 +83,7 @@ func askAll(ctx context.Context, byPath map[string][]string, lookup RemoteLookup
 				a = lookup(ctx, path, versions)
 			}
 			mu.Lock()
-			into[path] = a
+			as[path] = a
 			mu.Unlock()
 		})
 	}
@@ -90,16 +100,14 @@ func PlanPruneRemote(ctx context.Context, c *Cache, p Policy, lookup RemoteLooku
 	if lookup == nil {
 		return PlanPrune(c, p, nil)
 	}
-	answers := map[string]ModuleAvailability{}
+	answers := answers{}
 	for {
 		pending := map[string]bool{}
 		plan, err := PlanPrune(c, p, func(path, version string) Availability {
-			a, ok := answers[path]
-			if !ok {
+			return answers.of(path, version, func() Availability {
 				pending[path] = true
 				return Available
-			}
-			return a.Of(version)
+			})
 		})
 		if err != nil || len(pending) == 0 {
 			return plan, err
@@ -110,12 +118,10 @@ func PlanPruneRemote(ctx context.Context, c *Cache, p Policy, lookup RemoteLooku
 		for path := range pending {
 			byPath[path] = nil
 			if m := c.Find(path); m != nil {
-				for _, v := range m.Versions {
-					byPath[path] = append(byPath[path], v.Version)
-				}
+				byPath[path] = m.VersionList()
 			}
 		}
-		askAll(ctx, byPath, lookup, answers)
+		answers.ask(ctx, byPath, lookup)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}

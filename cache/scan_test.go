@@ -317,6 +317,12 @@ func TestIndexNeverInsideCache(t *testing.T) {
 	if p := indexPath(root, filepath.Join(root, "cache")); p != "" {
 		t.Errorf("index path %q is inside the cache", p)
 	}
+	// A relative MODCACHE_INDEX_DIR resolves against the working
+	// directory first; the verified-zip memo uses the same rule.
+	t.Chdir(root)
+	if p := StatePath(root, "cache", "verified", ".json"); p != "" {
+		t.Errorf("relative dir: state path %q is inside the cache", p)
+	}
 }
 
 func TestScanDoesNotWrite(t *testing.T) {

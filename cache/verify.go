@@ -307,14 +307,14 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	// modules without); a difference means one of them changed.
 	zipModH1 := ""
 	if zipMod != nil {
-		zipModH1 = hashGoMod(zipMod)
+		zipModH1 = HashGoMod(zipMod)
 		if mod != nil && !bytes.Equal(zipMod, mod) {
 			add(FindingModInvalid, true, ".mod differs from the go.mod in the zip")
 		}
 	}
 	modH1 := ""
 	if mod != nil {
-		modH1 = hashGoMod(mod)
+		modH1 = HashGoMod(mod)
 	}
 
 	// A go.sum line is checked against every copy the cache holds. When

@@ -219,9 +219,9 @@ func typeName(m fs.FileMode) string {
 	return "irregular file"
 }
 
-// hashGoMod is the go.sum "/go.mod h1:" hash of a .mod file's bytes:
+// HashGoMod is the go.sum "/go.mod h1:" hash of a .mod file's bytes:
 // Hash1 over a single file named go.mod.
-func hashGoMod(data []byte) string {
+func HashGoMod(data []byte) string {
 	s, _ := sums{"go.mod": sha256.Sum256(data)}.h1()
 	return s
 }

@@ -1,15 +1,10 @@
 package cache
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"sort"
-	"strings"
 
 	"golang.org/x/mod/module"
 )
@@ -91,19 +86,16 @@ func Repair(ctx context.Context, root string, findings []Finding, goEnv []string
 	if len(evicted) == 0 {
 		return res, nil
 	}
-	fetched, err := download(ctx, root, evicted, goEnv)
+	failed, err := Download(ctx, root, goEnv, evicted)
 	if err != nil {
 		return res, err
 	}
 	for i := range res.Repaired {
 		r := &res.Repaired[i]
-		if msg, ok := fetched[module.Version{Path: r.Path, Version: r.Version}]; ok && msg == "" {
-			r.Fetched = true
-		} else {
-			if !ok {
-				msg = "go mod download did not report it"
-			}
+		if msg, bad := failed[module.Version{Path: r.Path, Version: r.Version}]; bad {
 			r.Note = "left evicted: " + msg
+		} else {
+			r.Fetched = true
 		}
 	}
 	return res, nil
@@ -128,44 +120,4 @@ func repairMode(root string, mv module.Version, fs []Finding) Mode {
 		}
 	}
 	return ModeDir
-}
-
-// download runs go mod download -json for the versions, outside any
-// module (in a temporary directory), and returns each version's error
-// text ("" on success).
-func download(ctx context.Context, root string, vs []module.Version, goEnv []string) (map[module.Version]string, error) {
-	dir, err := os.MkdirTemp("", "modcache-repair-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	args := []string{"mod", "download", "-json"}
-	for _, mv := range vs {
-		args = append(args, mv.Path+"@"+mv.Version)
-	}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	cmd.Env = append(append([]string(nil), goEnv...), "GOMODCACHE="+root, "GOWORK=off")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
-	got := map[module.Version]string{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var m struct{ Path, Version, Error string }
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("go mod download: unexpected output: %v", err)
-		}
-		got[module.Version{Path: m.Path, Version: m.Version}] = m.Error
-	}
-	if len(got) == 0 && runErr != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = runErr.Error()
-		}
-		return nil, fmt.Errorf("go mod download: %s", firstLine(msg))
-	}
-	return got, nil
 }

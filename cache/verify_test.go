@@ -90,7 +90,7 @@ func TestVerifyHashesAreGos(t *testing.T) {
 	}
 	mod := []byte("module example.com/x\n")
 	want, _ := dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(mod)), nil })
-	if got := hashGoMod(mod); got != want {
+	if got := HashGoMod(mod); got != want {
 		t.Errorf("go.mod hash %s, want %s", got, want)
 	}
 }

@@ -59,11 +59,11 @@ func (b *stagedBundle) toModCache(ctx context.Context, root string) (*ImportResu
 		}
 		// cache/download/sumdb/<db>/... under the same names.
 		dst := filepath.Join(root, "cache", "download", filepath.FromSlash(name))
-		wrote, err := writeOnce(dst, b.path(name))
+		n, wrote, err := writeOnce(dst, b.path(name))
 		if err != nil {
 			return res, err
 		}
-		res.count(wrote, b.files[name].Size)
+		res.count(wrote, n)
 	}
 	return res, nil
 }
@@ -102,24 +102,24 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 		}
 		res.count(false, 0)
 	} else {
-		wrote, err := writeOnce(f.Mod, src)
+		n, wrote, err := writeOnce(f.Mod, src)
 		if err != nil {
 			return err
 		}
-		res.count(wrote, fileSize(src))
+		res.count(wrote, n)
 	}
 	if src := has[KindInfo]; src != "" {
-		wrote, err := writeOnce(f.Info, src)
+		n, wrote, err := writeOnce(f.Info, src)
 		if err != nil {
 			return err
 		}
-		res.count(wrote, fileSize(src))
+		res.count(wrote, n)
 	}
 	src = has[KindZip]
 	if src == "" {
 		return nil
 	}
-	want := b.sums[m.Path+" "+m.Version]
+	want := b.sums[sumKey(m, false)]
 	if exists(f.Zip) && exists(f.ZipHash) {
 		if have, err := cache.ReadZipHash(f.ZipHash); err != nil || have != want {
 			return fmt.Errorf("the module cache already holds this zip with .ziphash %q, but the bundle's hash is %s", have, want)
@@ -133,7 +133,7 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 			os.Remove(p)
 		}
 	}
-	tmp, err := copyToTemp(f.Zip, src)
+	tmp, size, err := copyToTemp(f.Zip, src)
 	if err != nil {
 		return err
 	}
@@ -149,35 +149,37 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 	if err := os.Rename(tmp, f.Zip); err != nil {
 		return err
 	}
-	res.count(true, fileSize(f.Zip))
+	res.count(true, size)
 	return nil
 }
 
 // writeOnce copies src to dst by temp file and rename unless dst exists.
-func writeOnce(dst, src string) (bool, error) {
+// It returns the bytes written and whether it wrote.
+func writeOnce(dst, src string) (int64, bool, error) {
 	if exists(dst) {
-		return false, nil
+		return 0, false, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o777); err != nil {
-		return false, err
+		return 0, false, err
 	}
-	tmp, err := copyToTemp(dst, src)
+	tmp, n, err := copyToTemp(dst, src)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
-		return false, err
+		return 0, false, err
 	}
-	return true, nil
+	return n, true, nil
 }
 
 // copyToTemp copies src to a new file named like go's temp files for dst
-// (<name><random>.tmp, which go and modcache's scanner both recognise).
-func copyToTemp(dst, src string) (string, error) {
+// (<name><random>.tmp, which go and modcache's scanner both recognise),
+// and returns its name and size.
+func copyToTemp(dst, src string) (string, int64, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	defer in.Close()
 	var out *os.File
@@ -189,25 +191,17 @@ func copyToTemp(dst, src string) (string, error) {
 		}
 	}
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
-	_, err = io.Copy(out, in)
+	n, err := io.Copy(out, in)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(out.Name())
-		return "", err
+		return "", 0, err
 	}
-	return out.Name(), nil
-}
-
-func fileSize(p string) int64 {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
+	return out.Name(), n, nil
 }
 
 func exists(p string) bool {

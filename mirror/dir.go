@@ -8,11 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
-	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
+	"github.com/modcache/modcache/proxy"
 )
 
 // dirTarget is a GOPROXY tree on a local or mounted filesystem, or with
@@ -28,9 +25,6 @@ func newDir(root string, athens bool) (*dirTarget, error) {
 	}
 	return &dirTarget{root: root, athens: athens}, nil
 }
-
-// Root is the directory the target writes under.
-func (d *dirTarget) Root() string { return d.root }
 
 func (d *dirTarget) String() string {
 	if d.athens {
@@ -171,60 +165,17 @@ func (d *dirTarget) Versions(ctx context.Context, modPath string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	return parseList(data), nil
+	return proxy.ParseVersionList(data), nil
 }
 
-// Catalog walks the tree for @v directories; the path from the root to
-// one is an escaped module path. It does not descend into @v.
+// Catalog lists the modules the tree holds.
 func (d *dirTarget) Catalog(ctx context.Context) ([]string, error) {
 	if d.athens {
 		return athensCatalog(ctx, d.root)
 	}
-	var paths []string
-	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err != nil {
-			if p == d.root {
-				return err
-			}
-			return nil // an unreadable corner should not hide the rest
-		}
-		if !e.IsDir() {
-			return nil
-		}
-		if p != d.root && e.Name() == "sumdb" && filepath.Dir(p) == d.root {
-			return fs.SkipDir
-		}
-		if e.Name() != "@v" {
-			return nil
-		}
-		rel, err := filepath.Rel(d.root, filepath.Dir(p))
-		if err == nil {
-			if mod, err := module.UnescapePath(filepath.ToSlash(rel)); err == nil {
-				paths = append(paths, mod)
-			}
-		}
-		return fs.SkipDir
-	})
+	paths, err := proxy.CatalogDir(ctx, d.root)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, nil // nothing pushed yet
 	}
-	slices.Sort(paths)
 	return paths, err
-}
-
-// parseList reads a list file the way go does: one version per line,
-// extra fields and non-canonical entries ignored.
-func parseList(data []byte) []string {
-	var vs []string
-	for line := range strings.SplitSeq(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 0 && module.CanonicalVersion(f[0]) == f[0] && !slices.Contains(vs, f[0]) {
-			vs = append(vs, f[0])
-		}
-	}
-	semver.Sort(vs)
-	return vs
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/semver"
 )
 
@@ -295,7 +296,7 @@ func (p *Push) lists(ctx context.Context, ok map[string]bool) []*File {
 			p.mu.Unlock()
 			return
 		}
-		old := parseList(data)
+		old := proxy.ParseVersionList(data)
 		merged := slices.Clone(old)
 		for _, v := range complete[path] {
 			if !slices.Contains(merged, v) {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modcache/modcache/cache"
 	"golang.org/x/mod/module"
 )
 
@@ -139,39 +140,14 @@ func parseModuleJSON(data []byte) ([]moduleJSON, error) {
 	}
 }
 
-// downloadMods has go download the given versions into the cache at root,
-// outside any module, and returns the ones that failed with go's reason.
+// downloadMods has go download the given versions into the cache at root
+// and returns the ones that failed with go's reason.
 func downloadMods(ctx context.Context, root string, env []string, mods []module.Version) map[module.Version]string {
-	failed := map[module.Version]string{}
-	if len(mods) == 0 {
-		return failed
-	}
-	fail := func(reason string) map[module.Version]string {
-		for _, m := range mods {
-			failed[m] = reason
-		}
-		return failed
-	}
-	dir, err := os.MkdirTemp("", "modcache-download-")
+	failed, err := cache.Download(ctx, root, env, mods)
 	if err != nil {
-		return fail(err.Error())
-	}
-	defer os.RemoveAll(dir)
-	args := []string{"mod", "download", "-json"}
-	for _, m := range mods {
-		args = append(args, m.String())
-	}
-	out, runErr := runGo(ctx, dir, withEnv(goEnv(env, root, false), "GOWORK=off", "GOFLAGS=-mod=mod"), nil, args...)
-	results, err := parseModuleJSON(out)
-	if err != nil || len(results) == 0 && runErr != nil {
-		if runErr != nil {
-			return fail(runErr.Error())
-		}
-		return fail(err.Error())
-	}
-	for _, r := range results {
-		if r.Error != "" {
-			failed[module.Version{Path: r.Path, Version: r.Version}] = "go mod download: " + firstLine(r.Error)
+		failed = map[module.Version]string{}
+		for _, m := range mods {
+			failed[m] = err.Error()
 		}
 	}
 	return failed

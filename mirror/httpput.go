@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/modcache/modcache/proxy"
 )
 
 // httpTarget PUTs each file to base + GOPROXY name: WebDAV servers, nginx
@@ -203,7 +205,7 @@ func (h *httpTarget) Versions(ctx context.Context, modPath string) ([]string, er
 	if err != nil {
 		return nil, err
 	}
-	return parseList(data), nil
+	return proxy.ParseVersionList(data), nil
 }
 
 // Catalog: the GOPROXY protocol has no way to enumerate modules, and a

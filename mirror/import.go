@@ -31,7 +31,6 @@ type ImportResult struct {
 	Files    int   // files written
 	Skipped  int   // files the destination already had
 	Bytes    int64 // bytes written
-	Push     *Result
 }
 
 // Import checks every entry of a bundle, then writes it to a mirror or
@@ -195,7 +194,7 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 		if _, ok := b.files[strings.TrimSuffix(name, ".zip")+".mod"]; !ok {
 			return errors.New("zip without its .mod")
 		}
-		want, ok := b.sums[m.Path+" "+m.Version]
+		want, ok := b.sums[sumKey(m, false)]
 		if !ok {
 			return errors.New("the manifest records no go.sum hash for it")
 		}
@@ -205,11 +204,8 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 		if err != nil {
 			return err
 		}
-		have, err := hashGoMod(data)
-		if err != nil {
-			return err
-		}
-		if want, ok := b.sums[m.Path+" "+m.Version+"/go.mod"]; !ok || want != have {
+		have := cache.HashGoMod(data)
+		if want, ok := b.sums[sumKey(m, true)]; !ok || want != have {
 			return fmt.Errorf(".mod hashes to %s; the manifest says %q", have, want)
 		}
 	case KindInfo:
@@ -248,7 +244,7 @@ func (b *stagedBundle) versions() map[module.Version][]string {
 func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*ImportResult, error) {
 	plan := &Plan{Root: b.dir, Target: t.String(), features: t.Features()}
 	for m, names := range b.versions() {
-		vp := &VersionPlan{Path: m.Path, Version: m.Version, Why: "bundle", ZipHash: b.sums[m.Path+" "+m.Version], ModHash: b.sums[m.Path+" "+m.Version+"/go.mod"]}
+		vp := &VersionPlan{Path: m.Path, Version: m.Version, Why: "bundle", ZipHash: b.sums[sumKey(m, false)], ModHash: b.sums[sumKey(m, true)]}
 		for _, name := range names {
 			vp.Full = vp.Full || b.names[name].Kind == KindZip
 			vp.Files = append(vp.Files, &File{Name: name, Size: b.files[name].Size, src: b.source(name)})
@@ -272,7 +268,7 @@ func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*Impor
 		}
 	}
 	res, err := NewPush(plan, t, PushOptions{Jobs: jobs}).Run(ctx)
-	out := &ImportResult{Versions: len(plan.Versions), Push: res}
+	out := &ImportResult{Versions: len(plan.Versions)}
 	if res != nil {
 		out.Files, out.Skipped, out.Bytes = res.Sent, res.Skipped, res.Bytes
 		if err == nil && len(res.Failures) > 0 {

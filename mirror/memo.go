@@ -1,14 +1,13 @@
 package mirror
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
+
+	"github.com/modcache/modcache/cache"
 )
 
 // Hashing a module zip means inflating every file in it: on the machines
@@ -49,19 +48,11 @@ func loadMemo(dir, root string) *memo {
 	if dir == MemoOff {
 		return nil
 	}
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return nil
-		}
-		dir = filepath.Join(base, "modcache")
-	}
-	// Never write inside the module cache (the scan index has the same rule).
-	if dir == root || strings.HasPrefix(dir, root+string(filepath.Separator)) {
+	file := cache.StatePath(root, dir, "verified", ".json")
+	if file == "" {
 		return nil
 	}
-	sum := sha256.Sum256([]byte(root))
-	m := &memo{file: filepath.Join(dir, "verified-"+hex.EncodeToString(sum[:8])+".json"), entries: map[string]memoEntry{}}
+	m := &memo{file: file, entries: map[string]memoEntry{}}
 	if data, err := os.ReadFile(m.file); err == nil {
 		json.Unmarshal(data, &m.entries)
 	}

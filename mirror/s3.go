@@ -15,6 +15,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/module"
 )
 
@@ -216,7 +217,7 @@ func (s *s3Target) Versions(ctx context.Context, modPath string) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	return parseList(data), nil
+	return proxy.ParseVersionList(data), nil
 }
 
 // Catalog lists the prefix and keeps the modules that have a list: the

@@ -51,9 +51,7 @@ func sumdbFiles(root string, versions []*VersionPlan) ([]*File, []string, error)
 			}
 			p := lookupPath(root, db, escPath, escVer)
 			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-				if err := addSumDBFile(&files, db, "lookup/"+escPath+"@"+escVer, p); err != nil {
-					return nil, nil, err
-				}
+				addSumDBFile(&files, db, "lookup/"+escPath+"@"+escVer, p, fi.Size())
 			}
 		}
 		if len(files) > n {
@@ -92,10 +90,12 @@ func tileFiles(dbDir, db string) ([]*File, error) {
 		if err != nil {
 			return nil // not something go wrote or would ask for
 		}
-		have[rel] = true
-		if err := addSumDBFile(&files, db, rel, p); err != nil {
+		fi, err := d.Info()
+		if err != nil {
 			return err
 		}
+		have[rel] = true
+		addSumDBFile(&files, db, rel, p, fi.Size())
 		full := t
 		full.W = 1 << t.H
 		if t.L < 0 || t.W == full.W {
@@ -132,17 +132,14 @@ func tileFiles(dbDir, db string) ([]*File, error) {
 	return files, nil
 }
 
-func addSumDBFile(files *[]*File, db, rel, path string) error {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return err
-	}
+// addSumDBFile adds the cached file at path, of size bytes, to be pushed
+// as sumdb/<db>/<rel>.
+func addSumDBFile(files *[]*File, db, rel, path string, size int64) {
 	name := "sumdb/" + db + "/" + rel
 	if _, err := parseName(name); err != nil {
-		return nil // not something go wrote or would ask for
+		return // not something go wrote or would ask for
 	}
-	*files = append(*files, &File{Name: name, Size: fi.Size(), src: FileSource(path, fi.Size())})
-	return nil
+	*files = append(*files, &File{Name: name, Size: size, src: FileSource(path, size)})
 }
 
 // isSupported reports whether a name is a sumdb/<db>/supported marker,

@@ -1,16 +1,13 @@
 package mirror
 
 import (
-	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
+	"github.com/modcache/modcache/cache"
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/dirhash"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -42,13 +39,7 @@ func newSumSet(root string) *sumSet {
 func (s *sumSet) addGoSum(data []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for line := range strings.SplitSeq(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) != 3 {
-			continue
-		}
-		s.add(f[0]+" "+f[1], f[2])
-	}
+	s.add(cache.ParseGoSum(data))
 }
 
 func (s *sumSet) addGoSumFile(path string) {
@@ -57,10 +48,22 @@ func (s *sumSet) addGoSumFile(path string) {
 	}
 }
 
-func (s *sumSet) add(key, hash string) {
-	if !slices.Contains(s.sums[key], hash) {
-		s.sums[key] = append(s.sums[key], hash)
+func (s *sumSet) add(lines []cache.GoSumLine) {
+	for _, l := range lines {
+		key := sumKey(module.Version{Path: l.Path, Version: l.Version}, l.GoMod)
+		if !slices.Contains(s.sums[key], l.Hash) {
+			s.sums[key] = append(s.sums[key], l.Hash)
+		}
 	}
+}
+
+// sumKey is how go.sum names a version's content ("path version") or its
+// go.mod ("path version/go.mod").
+func sumKey(m module.Version, gomod bool) string {
+	if gomod {
+		return m.Path + " " + m.Version + "/go.mod"
+	}
+	return m.Path + " " + m.Version
 }
 
 // known returns the hashes recorded for path@version (zip) or, with
@@ -75,11 +78,7 @@ func (s *sumSet) known(m module.Version, gomod bool) []string {
 		s.seen[m.String()] = true
 		s.readLookups(m)
 	}
-	key := m.Path + " " + m.Version
-	if gomod {
-		key += "/go.mod"
-	}
-	return s.sums[key]
+	return s.sums[sumKey(m, gomod)]
 }
 
 func (s *sumSet) readLookups(m module.Version) {
@@ -94,22 +93,11 @@ func (s *sumSet) readLookups(m module.Version) {
 			continue
 		}
 		if _, text, _, err := tlog.ParseRecord(data); err == nil {
-			for line := range strings.SplitSeq(string(text), "\n") {
-				if f := strings.Fields(line); len(f) == 3 {
-					s.add(f[0]+" "+f[1], f[2])
-				}
-			}
+			s.add(cache.ParseGoSum(text))
 		}
 	}
 }
 
 func lookupPath(root, db, escPath, escVer string) string {
 	return filepath.Join(root, "cache", "download", "sumdb", db, "lookup", filepath.FromSlash(escPath)+"@"+escVer)
-}
-
-// hashGoMod is the go.sum "/go.mod" hash of a go.mod file's bytes.
-func hashGoMod(data []byte) (string, error) {
-	return dirhash.Hash1([]string{"go.mod"}, func(string) (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(data)), nil
-	})
 }

@@ -157,7 +157,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 // config's [mirrors] table instead of giving a URL. A named mirror's S3
 // credentials and region override opts'.
 func OpenNamed(ctx context.Context, to string, mirrors map[string]config.Mirror, opts Options) (Target, error) {
-	if strings.ContainsAny(to, ":/\\") {
+	if !IsName(to) {
 		return Open(ctx, to, opts)
 	}
 	m, ok := mirrors[to]
@@ -172,6 +172,10 @@ func OpenNamed(ctx context.Context, to string, mirrors map[string]config.Mirror,
 	}
 	return Open(ctx, m.URL, opts)
 }
+
+// IsName reports whether to names a configured mirror rather than giving
+// a URL or path: names have no ':', '/' or '\\'.
+func IsName(to string) bool { return !strings.ContainsAny(to, ":/\\") }
 
 // localPath is the absolute path a file://, athens:// or bundle:// URL
 // names. Like file:// GOPROXY entries they take a path only.
@@ -242,9 +246,6 @@ func (bytesReader) Close() error { return nil }
 // SHA256 returns the hex SHA-256 of the content, computed once.
 func (s *Source) SHA256() (string, error) {
 	s.once.Do(func() {
-		if s.sum != "" {
-			return
-		}
 		r, err := s.Open()
 		if err != nil {
 			s.err = err

@@ -97,16 +97,21 @@ func (c *Client) List(ctx context.Context, r Remote, path string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
+	return ParseVersionList(data), nil
+}
+
+// ParseVersionList reads an @v/list file the way go does: the first field
+// of each line, blank lines and non-canonical versions ignored. The result
+// is semver-sorted, without duplicates.
+func ParseVersionList(data []byte) []string {
 	var versions []string
 	for line := range strings.SplitSeq(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || module.CanonicalVersion(f[0]) != f[0] || slices.Contains(versions, f[0]) {
-			continue
+		if f := strings.Fields(line); len(f) > 0 && module.CanonicalVersion(f[0]) == f[0] {
+			versions = append(versions, f[0])
 		}
-		versions = append(versions, f[0])
 	}
 	semver.Sort(versions)
-	return versions, nil
+	return slices.Compact(versions)
 }
 
 // Info returns r's .info for path@version. version must be canonical, and

@@ -38,19 +38,22 @@ func remoteRoot(r Remote) (string, error) {
 	return fileRoot(u)
 }
 
-// catalogFile walks a file:// tree for "@v" directories; the path from the
-// root to each is an escaped module path. It does not look inside @v, so the
-// walk costs one readdir per path element, not one per file.
 func catalogFile(ctx context.Context, r Remote) ([]string, error) {
 	root, err := remoteRoot(r)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := os.Stat(root); err != nil {
-		return nil, err
-	}
+	return CatalogDir(ctx, root)
+}
+
+// CatalogDir lists the modules in a GOPROXY tree on disk (a file:// proxy,
+// a directory mirror): it walks for "@v" directories, the path from the
+// root to each being an escaped module path. It looks neither inside @v
+// nor into the top-level sumdb proxy, so the walk costs one readdir per
+// path element, not one per file. A missing root is an error.
+func CatalogDir(ctx context.Context, root string) ([]string, error) {
 	var paths []string
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
@@ -61,7 +64,13 @@ func catalogFile(ctx context.Context, r Remote) ([]string, error) {
 			}
 			return err
 		}
-		if !d.IsDir() || d.Name() != "@v" {
+		if !d.IsDir() {
+			return nil
+		}
+		if d.Name() == "sumdb" && filepath.Dir(p) == root {
+			return fs.SkipDir // checksum database proxy, not modules
+		}
+		if d.Name() != "@v" {
 			return nil
 		}
 		rel, err := filepath.Rel(root, filepath.Dir(p))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -60,7 +61,7 @@ commit (through a proxy that resolves them).`,
 				for _, r := range got {
 					switch {
 					case r.Error != "":
-						fmt.Fprintf(a.stderr, "%s@%s: %s\n", r.Path, firstNonEmpty(r.Version, r.Query), r.Error)
+						fmt.Fprintf(a.stderr, "%s@%s: %s\n", r.Path, cmp.Or(r.Version, r.Query), r.Error)
 					case r.Dep:
 						fmt.Fprintf(a.stdout, "%s %s (dependency)\n", r.Path, r.Version)
 					default:
@@ -77,13 +78,4 @@ commit (through a proxy that resolves them).`,
 	cmd.Flags().BoolVar(&withDeps, "with-deps", false, "also fetch what a build that requires them needs")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array, one object per module version")
 	return cmd
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

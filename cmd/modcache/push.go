@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -165,11 +166,11 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		confirmErrs = mirror.Confirm(ctx, plan, t)
 		stop()
 	}
+	// A failed web.config must not hide what the push did.
 	var webConfig string
+	var iisErr error
 	if err == nil && f.iis {
-		if webConfig, err = mirror.WriteIISConfig(t); err != nil {
-			return err
-		}
+		webConfig, iisErr = mirror.WriteIISConfig(t)
 	}
 	if f.asJSON {
 		out := pushJSON{Plan: plan, Result: res, Confirmed: confirm && len(confirmErrs) == 0}
@@ -191,7 +192,7 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 			fmt.Fprintln(a.stdout, "wrote", webConfig)
 		}
 	}
-	if err != nil {
+	if err = cmp.Or(err, iisErr); err != nil {
 		return err
 	}
 	if len(res.Failures) > 0 || len(confirmErrs) > 0 {
@@ -235,7 +236,7 @@ func parseSelection(args []string) (mirror.Selection, error) {
 // A URL works without a config, even a broken one.
 func (a *app) openMirror(ctx context.Context, to string, insecure bool) (mirror.Target, error) {
 	var mirrors map[string]config.Mirror
-	if !strings.ContainsAny(to, ":/\\") {
+	if mirror.IsName(to) { // only names need the config
 		cfg, err := a.config()
 		if err != nil {
 			return nil, err

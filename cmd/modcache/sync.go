@@ -27,7 +27,6 @@ It is 'modcache push --project DIR' followed by a check; see 'modcache push
 			if f.project == "" {
 				return usagef(cmd, "--project DIR is required")
 			}
-			f.withDeps = true
 			return a.push(cmd, f, nil, !f.dryRun)
 		},
 	}

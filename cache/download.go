@@ -1,0 +1,75 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"golang.org/x/mod/module"
+)
+
+// Download has the go command download versions into the cache at root,
+// the one way modcache ever fills a cache from the network: go checks each
+// module against the checksum database before writing it. It runs outside
+// any module (in a temporary directory), with env plus GOMODCACHE=root.
+// It returns the versions that failed, with go's reason; err is set only
+// when go reported nothing at all (it could not run).
+func Download(ctx context.Context, root string, env []string, vs []module.Version) (failed map[module.Version]string, err error) {
+	failed = map[module.Version]string{}
+	if len(vs) == 0 {
+		return failed, nil
+	}
+	dir, err := os.MkdirTemp("", "modcache-download-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	args := []string{"mod", "download", "-json"}
+	for _, mv := range vs {
+		args = append(args, mv.String())
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
+	// get in the way outside a module.
+	cmd.Env = append(append([]string(nil), env...), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	reported := map[module.Version]bool{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var m struct{ Path, Version, Error string }
+		if err := dec.Decode(&m); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, fmt.Errorf("go mod download: unexpected output: %v", err)
+		}
+		mv := module.Version{Path: m.Path, Version: m.Version}
+		reported[mv] = true
+		if m.Error != "" {
+			failed[mv] = "go mod download: " + firstLine(m.Error)
+		}
+	}
+	if len(reported) == 0 && runErr != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = runErr.Error()
+		}
+		return nil, fmt.Errorf("go mod download: %s", firstLine(msg))
+	}
+	for _, mv := range vs {
+		if !reported[mv] {
+			failed[mv] = "go mod download did not report it"
+		}
+	}
+	return failed, nil
+}
