@@ -77,6 +77,29 @@ func versionPaths(modPath, version string) (verPaths, error) {
 	}, nil
 }
 
+// openLocked opens dir (relative to root) and takes lockName in it, as go
+// does before it writes there. When the directory is gone or a go command
+// holds the lock, d is nil and skip says so; on an error d is nil too.
+// release drops the lock and closes d.
+func openLocked(root, dir, lockName string, wait time.Duration) (d *safeDir, release func(), skip string, err error) {
+	d, err = openSafe(root, dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, "no longer in the cache", nil
+	}
+	if err != nil {
+		return nil, nil, "", err
+	}
+	unlock, err := d.lock(lockName, wait)
+	if err != nil {
+		d.Close()
+		if err == errLockHeld {
+			return nil, nil, errLockHeld.Error(), nil
+		}
+		return nil, nil, "", err
+	}
+	return d, func() { unlock(); d.Close() }, "", nil
+}
+
 // evict runs the protocol for one planned action. skip is set, and nothing
 // is changed, when the version cannot be evicted now.
 func evict(root string, a Action, wait time.Duration) (skip string, err error) {
@@ -85,22 +108,11 @@ func evict(root string, a Action, wait time.Duration) (skip string, err error) {
 	if err != nil {
 		return "", err
 	}
-	vd, err := openSafe(root, p.vdir)
-	if errors.Is(err, os.ErrNotExist) {
-		return "no longer in the cache", nil
+	vd, release, skip, err := openLocked(root, p.vdir, p.escVer+".lock", wait)
+	if vd == nil {
+		return skip, err
 	}
-	if err != nil {
-		return "", err
-	}
-	defer vd.Close()
-	unlock, err := vd.lock(p.escVer+".lock", wait)
-	if err == errLockHeld {
-		return errLockHeld.Error(), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
+	defer release()
 	if err := step(item, "locked"); err != nil {
 		return "", err
 	}
@@ -206,22 +218,11 @@ func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time
 		if !ok || !ok2 || !ok3 {
 			return "", errors.New("not a .partial marker go writes; refusing")
 		}
-		vd, err := openSafe(root, dir)
-		if errors.Is(err, os.ErrNotExist) {
-			return "no longer in the cache", nil
+		vd, release, skip, err := openLocked(root, dir, escVer+".lock", wait)
+		if vd == nil {
+			return skip, err
 		}
-		if err != nil {
-			return "", err
-		}
-		defer vd.Close()
-		unlock, err := vd.lock(escVer+".lock", wait)
-		if err == errLockHeld {
-			return errLockHeld.Error(), nil
-		}
-		if err != nil {
-			return "", err
-		}
-		defer unlock()
+		defer release()
 		if !vd.exists(name) {
 			return "no longer in the cache", nil
 		}
@@ -287,22 +288,11 @@ func removeVCS(root string, r VCSRepo, wait time.Duration) (skip string, err err
 	if err := checkElem(hash); err != nil {
 		return "", err
 	}
-	d, err := openSafe(root, strings.TrimSuffix(dir, "/"))
-	if errors.Is(err, os.ErrNotExist) {
-		return "no longer in the cache", nil
+	d, release, skip, err := openLocked(root, strings.TrimSuffix(dir, "/"), hash+".lock", wait)
+	if d == nil {
+		return skip, err
 	}
-	if err != nil {
-		return "", err
-	}
-	defer d.Close()
-	unlock, err := d.lock(hash+".lock", wait)
-	if err == errLockHeld {
-		return errLockHeld.Error(), nil
-	}
-	if err != nil {
-		return "", err
-	}
-	defer unlock()
+	defer release()
 	if err := d.remove(hash + ".info"); err != nil {
 		return "", err
 	}

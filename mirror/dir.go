@@ -154,18 +154,7 @@ func (d *dirTarget) Versions(ctx context.Context, modPath string) ([]string, err
 	if d.athens {
 		return athensVersions(d.root, modPath)
 	}
-	name, err := listName(modPath)
-	if err != nil {
-		return nil, err
-	}
-	data, err := d.Get(ctx, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return proxy.ParseVersionList(data), nil
+	return listedVersions(ctx, d.Get, modPath)
 }
 
 // Catalog lists the modules the tree holds.

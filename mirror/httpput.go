@@ -12,8 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/modcache/modcache/proxy"
 )
 
 // httpTarget PUTs each file to base + GOPROXY name: WebDAV servers, nginx
@@ -194,18 +192,7 @@ func (h *httpTarget) Get(ctx context.Context, name string) ([]byte, error) {
 }
 
 func (h *httpTarget) Versions(ctx context.Context, modPath string) ([]string, error) {
-	name, err := listName(modPath)
-	if err != nil {
-		return nil, err
-	}
-	data, err := h.Get(ctx, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return proxy.ParseVersionList(data), nil
+	return listedVersions(ctx, h.Get, modPath)
 }
 
 // Catalog: the GOPROXY protocol has no way to enumerate modules, and a

@@ -1,10 +1,14 @@
 package mirror
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 
+	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -42,6 +46,23 @@ func listName(modPath string) (string, error) {
 		return "", err
 	}
 	return escPath + "/@v/list", nil
+}
+
+// listedVersions reads a module's @v/list through get, as targets in the
+// GOPROXY layout hold it. A missing list means no versions.
+func listedVersions(ctx context.Context, get func(context.Context, string) ([]byte, error), modPath string) ([]string, error) {
+	name, err := listName(modPath)
+	if err != nil {
+		return nil, err
+	}
+	data, err := get(ctx, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return proxy.ParseVersionList(data), nil
 }
 
 // fileName is one parsed GOPROXY-tree name.

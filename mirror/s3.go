@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
-	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/module"
 )
 
@@ -206,18 +204,7 @@ func (s *s3Target) Get(ctx context.Context, name string) ([]byte, error) {
 }
 
 func (s *s3Target) Versions(ctx context.Context, modPath string) ([]string, error) {
-	name, err := listName(modPath)
-	if err != nil {
-		return nil, err
-	}
-	data, err := s.Get(ctx, name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return proxy.ParseVersionList(data), nil
+	return listedVersions(ctx, s.Get, modPath)
 }
 
 // Catalog lists the prefix and keeps the modules that have a list: the

@@ -2,7 +2,8 @@ package ui
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -321,13 +322,8 @@ func (d *pruneDialog) previewView(title string) string {
 
 func keptSummary(p *cache.Plan) string {
 	by := p.ByReason()
-	reasons := make([]string, 0, len(by))
-	for r := range by {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
 	var parts []string
-	for _, r := range reasons {
+	for _, r := range slices.Sorted(maps.Keys(by)) {
 		parts = append(parts, fmt.Sprintf("%d %s", by[r], r))
 	}
 	return strings.Join(parts, " · ")

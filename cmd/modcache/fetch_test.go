@@ -15,7 +15,7 @@ func TestFetchCLI(t *testing.T) {
 	p := fixture.NewProxy(t, fixture.Standard()...)
 	root := filepath.Join(t.TempDir(), "modcache")
 	fixture.MakeRemovable(t, root)
-	setGoEnv(t, fixture.GoEnv(root, p.URL()))
+	useGoEnv(t, fixture.GoEnv(root, p.URL()))
 
 	r := runCLI(t, "fetch", "example.com/alpha@v1.2.0", "--with-deps")
 	if r.code != 0 {

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"text/tabwriter"
@@ -359,15 +360,10 @@ func planCounts(plan *cache.Plan) string {
 }
 
 func keptCounts(plan *cache.Plan) string {
-	byReason := plan.ByReason()
-	reasons := make([]string, 0, len(byReason))
-	for r := range byReason {
-		reasons = append(reasons, r)
-	}
-	sort.Strings(reasons)
+	by := plan.ByReason()
 	var parts []string
-	for _, r := range reasons {
-		parts = append(parts, fmt.Sprintf("%s %d", r, byReason[r]))
+	for _, r := range slices.Sorted(maps.Keys(by)) {
+		parts = append(parts, fmt.Sprintf("%s %d", r, by[r]))
 	}
 	return strings.Join(parts, ", ")
 }

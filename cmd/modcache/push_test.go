@@ -11,16 +11,6 @@ import (
 	"github.com/modcache/modcache/mirror"
 )
 
-// setGoEnv makes the in-process CLI, and the go commands it runs, see a
-// fixture's go environment.
-func setGoEnv(t *testing.T, env []string) {
-	t.Helper()
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-}
-
 func TestPushUsage(t *testing.T) {
 	isolate(t)
 	for _, args := range [][]string{
@@ -49,7 +39,7 @@ func TestPushUsage(t *testing.T) {
 func TestPushCLI(t *testing.T) {
 	isolate(t)
 	c, db := fixture.NewCacheWithSumDB(t)
-	setGoEnv(t, c.Env)
+	useGoEnv(t, c.Env)
 	dir := filepath.Join(t.TempDir(), "mirror")
 
 	// --dry-run --json: the plan, and nothing written.
@@ -121,7 +111,7 @@ func TestPushCLI(t *testing.T) {
 func TestPushRefusesCorruptZip(t *testing.T) {
 	isolate(t)
 	c := fixture.NewCache(t)
-	setGoEnv(t, c.Env)
+	useGoEnv(t, c.Env)
 	zip := filepath.Join(c.Root, "cache/download/example.com/gamma/v2/@v/v2.0.0.zip")
 	os.Chmod(zip, 0o644)
 	if err := os.WriteFile(zip, []byte("PK\x05\x06not a zip at all"), 0o644); err != nil {

@@ -15,7 +15,7 @@ import (
 func TestSyncAndImport(t *testing.T) {
 	isolate(t)
 	c, db := fixture.NewCacheWithSumDB(t)
-	setGoEnv(t, c.Env)
+	useGoEnv(t, c.Env)
 	bundle := filepath.Join(t.TempDir(), "deps.tar.zst")
 	r := runCLI(t, "sync", "--project", c.Project, "--to", "bundle://"+filepath.ToSlash(bundle))
 	if r.code != 0 {
@@ -49,7 +49,7 @@ func TestSyncAndImport(t *testing.T) {
 func TestSyncDir(t *testing.T) {
 	isolate(t)
 	c := fixture.NewCache(t)
-	setGoEnv(t, c.Env)
+	useGoEnv(t, c.Env)
 	dir := filepath.Join(t.TempDir(), "mirror")
 	r := runCLI(t, "sync", "--project", c.Project, "--to", "file://"+filepath.ToSlash(dir), "--offline")
 	if r.code != 0 {
