@@ -69,6 +69,13 @@ type bundleTarget struct {
 	tw        *tar.Writer
 	files     []ManifestFile
 	committed bool
+
+	// The existing bundle's manifest, kept while the file is unchanged:
+	// it is the last entry, so each read decompresses the whole archive,
+	// and browsing asks about one module after another.
+	readMu  sync.Mutex
+	read    *Manifest
+	readFor fs.FileInfo
 }
 
 func newBundle(path string) (*bundleTarget, error) {
@@ -208,7 +215,7 @@ func (b *bundleTarget) Close() error {
 // Versions and Catalog read an existing bundle's manifest. A bundle holds
 // a version completely when it has its zip, which is what its list names.
 func (b *bundleTarget) Versions(ctx context.Context, modPath string) ([]string, error) {
-	m, err := ReadManifest(ctx, b.path)
+	m, err := b.manifest(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +230,7 @@ func (b *bundleTarget) Versions(ctx context.Context, modPath string) ([]string, 
 }
 
 func (b *bundleTarget) Catalog(ctx context.Context) ([]string, error) {
-	m, err := ReadManifest(ctx, b.path)
+	m, err := b.manifest(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -239,6 +246,26 @@ func (b *bundleTarget) Catalog(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(paths)
 	return paths, nil
+}
+
+// manifest reads the existing bundle's manifest, once per version of the
+// file.
+func (b *bundleTarget) manifest(ctx context.Context) (*Manifest, error) {
+	fi, err := os.Stat(b.path)
+	if err != nil {
+		return nil, err
+	}
+	b.readMu.Lock()
+	defer b.readMu.Unlock()
+	if old := b.readFor; b.read != nil && os.SameFile(old, fi) && old.Size() == fi.Size() && old.ModTime().Equal(fi.ModTime()) {
+		return b.read, nil
+	}
+	m, err := ReadManifest(ctx, b.path)
+	if err != nil {
+		return nil, err
+	}
+	b.read, b.readFor = m, fi
+	return m, nil
 }
 
 // ReadManifest reads a bundle's manifest. It is the last entry, so the

@@ -162,3 +162,39 @@ func TestBundleRejectsEscapes(t *testing.T) {
 		t.Errorf("Import of a tampered entry = %v", err)
 	}
 }
+
+// Browsing a bundle reads its manifest once, and again only when the file
+// changes: a bundle rewritten in place must not answer from the old one.
+func TestBundleBrowseFollowsTheFile(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	bundle := filepath.Join(t.TempDir(), "deps.tar.gz")
+	push(t, c, projectSelection(c), "bundle://"+filepath.ToSlash(bundle))
+
+	ctx := context.Background()
+	tg, err := Open(ctx, "bundle://"+filepath.ToSlash(bundle), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tg.Close()
+	b := tg.(*bundleTarget)
+	first, err := tg.Versions(ctx, "example.com/alpha")
+	if err != nil || len(first) == 0 {
+		t.Fatalf("versions %v, %v", first, err)
+	}
+	read := b.read
+	if _, err := tg.Catalog(ctx); err != nil || b.read != read {
+		t.Errorf("an unchanged bundle was read again (%v)", err)
+	}
+
+	// The same name now holds another archive, without alpha.
+	other := filepath.Join(t.TempDir(), "other.tar.gz")
+	sel := Selection{Versions: mvs("example.com/beta@v1.0.0"), Env: c.Env, MemoDir: MemoOff}
+	push(t, c, sel, "bundle://"+filepath.ToSlash(other))
+	if err := os.Rename(other, bundle); err != nil {
+		t.Fatal(err)
+	}
+	if vs, err := tg.Versions(ctx, "example.com/alpha"); err != nil || len(vs) != 0 {
+		t.Errorf("after the bundle was replaced, alpha has %v (%v), want none", vs, err)
+	}
+}
