@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"strings"
+	"slices"
 
+	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
 )
 
@@ -33,14 +34,10 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 	for _, mv := range vs {
 		args = append(args, mv.String())
 	}
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
 	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
 	// get in the way outside a module.
-	cmd.Env = append(append([]string(nil), env...), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, runErr := cmd.Output()
+	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
+	out, runErr := gocmd.Run(ctx, dir, env, nil, args...)
 	reported := map[module.Version]bool{}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
@@ -57,14 +54,11 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 		}
 	}
 	if len(reported) == 0 && runErr != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
+		var ge *gocmd.Error
+		if errors.As(runErr, &ge) {
+			return nil, fmt.Errorf("go mod download: %s", ge.Reason)
 		}
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = runErr.Error()
-		}
-		return nil, fmt.Errorf("go mod download: %s", firstLine(msg))
+		return nil, runErr
 	}
 	for _, mv := range vs {
 		if !reported[mv] {

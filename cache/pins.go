@@ -9,14 +9,15 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -103,18 +104,13 @@ func ProjectPins(ctx context.Context, dir string, goEnv []string) (pins map[modu
 func buildList(ctx context.Context, dir string, goEnv []string, pins map[module.Version]bool) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "go", "list", "-m", "-json", "all")
-	cmd.Dir = dir
-	cmd.Env = append(append([]string(nil), goEnv...), "GOPROXY=off", "GOFLAGS=-mod=readonly")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return errors.New(firstLine(msg))
+	out, err := gocmd.Run(ctx, dir, append(slices.Clip(goEnv), "GOPROXY=off", "GOFLAGS=-mod=readonly"), nil, "list", "-m", "-json", "all")
+	var ge *gocmd.Error
+	switch {
+	case errors.As(err, &ge):
+		return errors.New(ge.Reason)
+	case err != nil:
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 )
@@ -144,7 +145,7 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 	}
 	// go mod graph reads, and so downloads, the go.mod of every version in
 	// the module graph.
-	if _, err := runGo(ctx, dir, env, f.progressWriter(), "mod", "graph", "-x"); err != nil {
+	if _, err := gocmd.Run(ctx, dir, env, f.progressWriter(), "mod", "graph", "-x"); err != nil {
 		return results, err
 	}
 	return results, nil
@@ -152,7 +153,7 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 
 // download runs go mod download -json and reads its answers.
 func (f *Fetcher) download(ctx context.Context, dir string, env []string, args ...string) ([]Fetched, error) {
-	out, runErr := runGo(ctx, dir, env, f.progressWriter(), append([]string{"mod", "download", "-x", "-json"}, args...)...)
+	out, runErr := gocmd.Run(ctx, dir, env, f.progressWriter(), append([]string{"mod", "download", "-x", "-json"}, args...)...)
 	mods, err := parseModuleJSON(out)
 	if err != nil {
 		return nil, err
@@ -206,7 +207,7 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // runningGoVersion is the go line for a throwaway module: the running
 // toolchain's version, so no dependency is newer than the main module.
 func runningGoVersion(ctx context.Context, dir string, env []string) (string, error) {
-	out, err := runGo(ctx, dir, env, nil, "env", "GOVERSION")
+	out, err := gocmd.Run(ctx, dir, env, nil, "env", "GOVERSION")
 	if err != nil {
 		return "", err
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 
@@ -84,36 +83,6 @@ func goEnv(env []string, root string, offline bool) []string {
 		kv = append(kv, "GOPROXY=off")
 	}
 	return withEnv(env, kv...)
-}
-
-// runGo runs the go command in dir and returns its standard output. A
-// failure is one line naming the command and what go said.
-func runGo(ctx context.Context, dir string, env []string, stderr io.Writer, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "go", args...)
-	cmd.Dir = dir
-	cmd.Env = env
-	var out, errb bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &errb
-	if stderr != nil {
-		cmd.Stderr = io.MultiWriter(&errb, stderr)
-	}
-	err := cmd.Run()
-	if err != nil {
-		if ctx.Err() != nil {
-			return out.Bytes(), ctx.Err()
-		}
-		// go ends with the reason it gave up.
-		msg := strings.TrimSpace(errb.String())
-		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-			msg = msg[i+1:]
-		}
-		if msg == "" {
-			msg = err.Error()
-		}
-		return out.Bytes(), fmt.Errorf("go %s (in %s): %s", strings.Join(args, " "), dir, msg)
-	}
-	return out.Bytes(), nil
 }
 
 // moduleJSON is one object of `go mod download -json`.

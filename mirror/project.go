@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
 )
 
@@ -24,7 +25,7 @@ import (
 // and a version the cache lacks is reported missing.
 func projectClosure(ctx context.Context, root, dir string, env []string, offline bool) (*closure, *mainModule, error) {
 	env = goEnv(env, root, offline)
-	where, err := runGo(ctx, dir, env, nil, "env", "GOMOD", "GOWORK")
+	where, err := gocmd.Run(ctx, dir, env, nil, "env", "GOMOD", "GOWORK")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -42,7 +43,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
 	}
 
-	out, runErr := runGo(ctx, dir, env, nil, "mod", "download", "-json", "all")
+	out, runErr := gocmd.Run(ctx, dir, env, nil, "mod", "download", "-json", "all")
 	results, err := parseModuleJSON(out)
 	if err != nil {
 		return nil, nil, err
@@ -62,7 +63,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		c.full = append(c.full, m)
 	}
 
-	out, err = runGo(ctx, dir, env, nil, "mod", "graph")
+	out, err = gocmd.Run(ctx, dir, env, nil, "mod", "graph")
 	if err != nil {
 		return nil, nil, offlineHint(err, offline)
 	}

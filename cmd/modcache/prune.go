@@ -267,7 +267,9 @@ func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, p
 // again, asking every remote the TUI and `modcache remote` show (each
 // GOPROXY entry, then the config's mirrors) the way they ask: proxy.Held,
 // one list request per remote plus one per cached version a list leaves
-// out (proxies do not list pseudo-versions).
+// out (proxies do not list pseudo-versions). A remote is asked only about
+// the versions no remote before it holds, and none once all are held, so
+// one slow or dead mirror does not hold up what the first proxy answered.
 func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	sources, err := a.sources()
 	if err != nil {
@@ -287,11 +289,15 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 		defer cancel()
 		var out cache.ModuleAvailability
 		reached := false
+		missing := slices.Clone(versions)
 		for _, src := range sources {
+			if reached && len(missing) == 0 {
+				break
+			}
 			if src.Unavailable() != "" {
 				continue // direct, off: nothing to ask
 			}
-			r := proxy.Held(ctx, src, path, versions)
+			r := proxy.Held(ctx, src, path, missing)
 			switch {
 			case r.Private:
 				return cache.ModuleAvailability{Private: true}
@@ -300,6 +306,7 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 			default:
 				reached = true
 				out.Versions = append(out.Versions, r.Versions...)
+				missing = slices.DeleteFunc(missing, r.Has)
 			}
 		}
 		switch {

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -209,5 +212,29 @@ func TestPruneUsesConfigPolicy(t *testing.T) {
 	json.Unmarshal([]byte(r.stdout), &plan)
 	if strings.Contains(plan.Goal, "30d") || !strings.Contains(plan.Policy, "keep-latest 1") {
 		t.Errorf("flag goal: goal %q policy %q", plan.Goal, plan.Policy)
+	}
+}
+
+// A remote later in GOPROXY is asked only about versions the ones before
+// it do not hold: a dead mirror there must not hold up a full prune the
+// first proxy can answer for.
+func TestPruneFullAsksLaterRemotesOnlyForWhatIsMissing(t *testing.T) {
+	fc := agedCache(t)
+	var asked atomic.Int64
+	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		<-r.Context().Done()
+	}))
+	defer dead.Close()
+	t.Setenv("GOPROXY", fc.Proxy.URL()+"|"+dead.URL)
+	r := runCLI(t, "prune", "--ttl", "30d", "--mode", "full")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if tree, zip := present(t, fc, "example.com/alpha", "v1.2.0"); tree || zip {
+		t.Errorf("alpha v1.2.0 not fully evicted: tree %v zip %v", tree, zip)
+	}
+	if n := asked.Load(); n != 0 {
+		t.Errorf("the second remote was asked %d time(s), though the first holds every version", n)
 	}
 }
