@@ -206,7 +206,7 @@ func refusedError(plan *mirror.Plan) error {
 	if len(plan.Refused) == 0 {
 		return nil
 	}
-	return exitError{code: exitFailure, msg: fmt.Sprintf("%d version(s) refused and not pushed (reasons above); run 'modcache verify --repair' to evict and re-fetch damaged ones, then push again", len(plan.Refused))}
+	return exitError{code: exitFailure, msg: fmt.Sprintf("%d version(s) refused and not pushed (reasons above); fix what they say ('modcache verify --repair' re-fetches damaged versions) and push again", len(plan.Refused))}
 }
 
 // parseSelection splits arguments into exact versions and patterns: an
