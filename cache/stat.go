@@ -13,6 +13,7 @@ type fileStat struct {
 	blocks int64 // bytes on disk (st_blocks*512 where the OS reports blocks)
 	atime  int64
 	mtime  int64
+	ctime  int64 // 0 where the OS reports none (ZipHashes needs it)
 	dev    uint64
 	ino    uint64
 	nlink  uint64

@@ -14,6 +14,7 @@ func sysStat(fi fs.FileInfo) fileStat {
 		blocks: st.Blocks * 512,
 		atime:  st.Atimespec.Nano(),
 		mtime:  st.Mtimespec.Nano(),
+		ctime:  st.Ctimespec.Nano(),
 		dev:    uint64(st.Dev),
 		ino:    st.Ino,
 		nlink:  uint64(st.Nlink),

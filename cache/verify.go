@@ -26,6 +26,10 @@ type VerifyOptions struct {
 	Projects []string
 	// Workers bounds parallel hashing; 0 means GOMAXPROCS.
 	Workers int
+	// ZipHashes, when set, learns the hash of every zip that passes
+	// zip.CheckZip, so a push after this verify need not inflate it
+	// again. Verify itself always hashes from scratch.
+	ZipHashes *ZipHashes
 }
 
 // VerifyProgress is a snapshot of a running verify, cheap enough to poll
@@ -72,8 +76,8 @@ func (r *VerifyReport) Serious() bool {
 // Verifier checks module versions in a cache the way go would trust
 // them, and more: zips against .ziphash, extracted trees against the same
 // hash, metadata, list files, states go rejects, and projects' go.sum
-// lines. It never writes. Run it once; poll Progress from other
-// goroutines.
+// lines. It never writes to the cache (only, when asked, to the memo of
+// checked zip hashes). Run it once; poll Progress from other goroutines.
 type Verifier struct {
 	root     string
 	versions []*Version
@@ -161,6 +165,7 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 		})
 	}
 	wg.Wait()
+	v.opts.ZipHashes.Save() // what was hashed holds even if cancelled
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -238,6 +243,7 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	zipH1 := ""
 	if hasZip {
 		m := module.Version{Path: ver.Path, Version: ver.Version}
+		before, statErr := os.Lstat(f.Zip)
 		if _, err := modzip.CheckZip(m, f.Zip); err != nil {
 			add(FindingZipInvalid, true, "zip is invalid: %s", firstLine(err.Error()))
 		} else if zs, gomod, err := hs.zip(f.Zip, ver.Path+"@"+ver.Version+"/go.mod"); err != nil {
@@ -245,6 +251,9 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 		} else {
 			zipSums, zipMod = zs, gomod
 			zipH1, _ = zs.h1()
+			if statErr == nil && zipH1 != "" {
+				v.opts.ZipHashes.Store(f.Zip, before, zipH1)
+			}
 		}
 	}
 

@@ -100,6 +100,46 @@ func TestCorruptZipRefused(t *testing.T) {
 	}
 }
 
+// TestPushReadsVerifyMemo: the hashes a verify remembered are the ones a
+// push checks, so a push after a verify inflates nothing again. Shown by
+// a remembered hash that differs from .ziphash: the push refuses that zip
+// with the remembered hash as its reason, without hashing it itself.
+func TestPushReadsVerifyMemo(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	memoDir := t.TempDir()
+	sc := scan(t, c.Root)
+	v := cache.NewVerifier(c.Root, sc.Select(nil), cache.VerifyOptions{ZipHashes: cache.OpenZipHashes(c.Root, memoDir)})
+	if rep, err := v.Run(context.Background()); err != nil || len(rep.Findings) > 0 {
+		t.Fatal(err, rep)
+	}
+	f, _ := cache.PathsFor(c.Root, "example.com/alpha", "v1.2.0")
+	fi, err := os.Lstat(f.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memo := cache.OpenZipHashes(c.Root, memoDir)
+	const bogus = "h1:remembered/by/verify/not/the/ziphash/at/all="
+	memo.Store(f.Zip, fi, bogus)
+	memo.Save()
+
+	sel := Selection{
+		Versions: []module.Version{{Path: "example.com/alpha", Version: "v1.2.0"}, {Path: "example.com/gamma/v2", Version: "v2.0.0"}},
+		Env:      c.Env,
+		MemoDir:  memoDir,
+	}
+	plan, err := BuildPlan(context.Background(), sc, sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Refused) != 1 || !strings.Contains(plan.Refused[0].Reason, bogus) {
+		t.Fatalf("refused %v: want alpha, refused for the remembered hash", plan.Refused)
+	}
+	if len(plan.Versions) != 1 || plan.Versions[0].Path != "example.com/gamma/v2" {
+		t.Errorf("planned %v, want gamma/v2 alone", plan.Versions)
+	}
+}
+
 // TestServerErrors: a server that answers 500 and 403 for some files. The
 // failures name the file, the target and the answer; every other file is
 // pushed, and only complete versions are listed.

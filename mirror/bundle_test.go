@@ -12,6 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 )
 
@@ -189,7 +190,7 @@ func TestBundleBrowseFollowsTheFile(t *testing.T) {
 
 	// The same name now holds another archive, without alpha.
 	other := filepath.Join(t.TempDir(), "other.tar.gz")
-	sel := Selection{Versions: mvs("example.com/beta@v1.0.0"), Env: c.Env, MemoDir: MemoOff}
+	sel := Selection{Versions: mvs("example.com/beta@v1.0.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}
 	push(t, c, sel, "bundle://"+filepath.ToSlash(other))
 	if err := os.Rename(other, bundle); err != nil {
 		t.Fatal(err)

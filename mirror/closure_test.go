@@ -148,7 +148,7 @@ func TestPlanDownloadsAndOffline(t *testing.T) {
 	c := fixture.NewCache(t)
 	ctx := context.Background()
 	cached := scan(t, c.Root)
-	sel := Selection{Versions: mvs("example.com/gamma/v2@v2.1.0"), Env: c.Env, MemoDir: MemoOff}
+	sel := Selection{Versions: mvs("example.com/gamma/v2@v2.1.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}
 
 	sel.Offline = true
 	plan, err := BuildPlan(ctx, cached, sel, nil)
@@ -178,7 +178,7 @@ func TestPatternsAndTotals(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
 	ps, _ := cache.ParsePatterns([]string{"example.com/beta"})
-	plan, err := BuildPlan(context.Background(), scan(t, c.Root), Selection{Patterns: ps, Env: c.Env, MemoDir: MemoOff, Offline: true}, nil)
+	plan, err := BuildPlan(context.Background(), scan(t, c.Root), Selection{Patterns: ps, Env: c.Env, MemoDir: cache.ZipHashesOff, Offline: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -73,12 +74,36 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 		return false, err
 	}
 	defer f.Close()
-	have, err := hashReader(&countingReader{ctx: ctx, r: f})
+	r, err := src.Open()
 	if err != nil {
 		return false, err
 	}
-	want, err := src.SHA256()
-	return have == want, err
+	defer r.Close()
+	return sameBytes(&countingReader{ctx: ctx, r: f}, r)
+}
+
+// sameBytes compares two readers of equal length. Both files are local, so
+// comparing bytes is cheaper than hashing both, and stops at the first
+// difference.
+func sameBytes(a, b io.Reader) (bool, error) {
+	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
+	for {
+		n, errA := io.ReadFull(a, bufA)
+		if errA != nil && errA != io.EOF && errA != io.ErrUnexpectedEOF {
+			return false, errA
+		}
+		m, errB := io.ReadFull(b, bufB[:n])
+		if errB != nil && errB != io.EOF && errB != io.ErrUnexpectedEOF {
+			return false, errB
+		}
+		if m != n || !bytes.Equal(bufA[:n], bufB[:m]) {
+			return false, nil
+		}
+		if errA != nil { // a has ended; b must end here too
+			k, _ := b.Read(bufB[:1])
+			return k == 0, nil
+		}
+	}
 }
 
 // copyChunk bounds how long a copy runs between checks for cancellation.

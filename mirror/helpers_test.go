@@ -24,7 +24,7 @@ func scan(t testing.TB, root string) *cache.Cache {
 
 // projectSelection pushes the fixture project's closure, asking go.
 func projectSelection(c *fixture.Cache) Selection {
-	return Selection{Project: c.Project, WithDeps: true, Env: c.Env, MemoDir: MemoOff}
+	return Selection{Project: c.Project, WithDeps: true, Env: c.Env, MemoDir: cache.ZipHashesOff}
 }
 
 // push plans and runs a push, failing the test on any error, refusal or

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -153,5 +154,39 @@ func TestClientSettings(t *testing.T) {
 	}
 	if got := strings.Join(s.Env(), " "); got != "GOPROXY=file:///srv/goproxy" {
 		t.Errorf("Env() = %q", got)
+	}
+}
+
+// TestSameBytes: a re-push skips a file only if every byte matches,
+// across chunk boundaries and at either end.
+func TestSameBytes(t *testing.T) {
+	big := bytes.Repeat([]byte("0123456789abcdef"), 10_000) // 160,000 bytes: three chunks
+	flip := func(i int) []byte {
+		b := slices.Clone(big)
+		b[i] ^= 1
+		return b
+	}
+	for _, tc := range []struct {
+		name string
+		a, b []byte
+		want bool
+	}{
+		{"equal", big, slices.Clone(big), true},
+		{"empty", nil, nil, true},
+		{"first byte", big, flip(0), false},
+		{"chunk boundary", big, flip(64 << 10), false},
+		{"last byte", big, flip(len(big) - 1), false},
+		{"target shorter", big[:len(big)-1], big, false},
+		{"target longer", big, big[:len(big)-1], false},
+	} {
+		got, err := sameBytes(bytes.NewReader(tc.a), bytes.NewReader(tc.b))
+		if got != tc.want || err != nil {
+			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := sameBytes(&countingReader{ctx: ctx, r: bytes.NewReader(big)}, bytes.NewReader(big)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
 	}
 }

@@ -36,8 +36,8 @@ type Selection struct {
 	// user's); GOMODCACHE is set to the cache's root. It is also where the
 	// client settings read GOSUMDB, GOPRIVATE, GONOPROXY and GONOSUMDB.
 	Env []string
-	// MemoDir holds the memo of verified zip hashes (memo.go): "" is the
-	// user cache directory, MemoOff disables it.
+	// MemoDir holds the memo of verified zip hashes (cache.ZipHashes): ""
+	// is the user cache directory, cache.ZipHashesOff disables it.
 	MemoDir string
 }
 
@@ -374,8 +374,8 @@ func (b *planBuild) verify(ctx context.Context) error {
 		ms = append(ms, m)
 	}
 	sortVersions(ms)
-	memo := loadMemo(b.sel.MemoDir, b.c.Root)
-	defer memo.save()
+	memo := cache.OpenZipHashes(b.c.Root, b.sel.MemoDir)
+	defer memo.Save()
 	v := &verifier{root: b.c.Root, sums: b.sums, memo: memo}
 	b.setStage("verify", len(ms))
 	results := make([]*VersionPlan, len(ms))

@@ -20,7 +20,7 @@ import (
 type verifier struct {
 	root string
 	sums *sumSet
-	memo *memo
+	memo *cache.ZipHashes // hashes verified earlier, by push or verify
 }
 
 // verify checks m's files and returns its plan entry, or why it is
@@ -103,12 +103,12 @@ func (v *verifier) zipHash(m module.Version, f cache.Files, fi fs.FileInfo) (str
 	}
 	known := v.sums.known(m, false)
 
-	h1, ok := v.memo.lookup(f.Zip, fi)
+	h1, ok := v.memo.Lookup(f.Zip, fi)
 	if !ok {
 		if h1, err = zipH1(m, f.Zip); err != nil {
 			return "", err
 		}
-		v.memo.store(f.Zip, fi, h1)
+		v.memo.Store(f.Zip, fi, h1)
 	}
 	switch {
 	case recorded != "" && recorded != h1:

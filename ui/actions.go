@@ -32,8 +32,8 @@ type Actions struct {
 	Mirrors []Mirror
 	// OpenTarget opens a push target: a mirror's name or a URL.
 	OpenTarget func(ctx context.Context, nameOrURL string) (mirror.Target, error)
-	// MemoDir is where pushes remember verified zip hashes ("" the
-	// default, mirror.MemoOff none).
+	// MemoDir is where verify and push remember checked zip hashes
+	// (cache.ZipHashes: "" the default, cache.ZipHashesOff none).
 	MemoDir string
 }
 

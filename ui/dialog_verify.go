@@ -73,7 +73,8 @@ func (d *verifyDialog) start(m *Model) tea.Cmd {
 	}
 	ctx := d.background()
 	d.started = time.Now()
-	d.verifier = cache.NewVerifier(m.store.Root(), d.versions, cache.VerifyOptions{})
+	root := m.store.Root()
+	d.verifier = cache.NewVerifier(root, d.versions, cache.VerifyOptions{ZipHashes: cache.OpenZipHashes(root, m.opts.Actions.MemoDir)})
 	v := d.verifier
 	return m.work(d, func() tea.Msg {
 		rep, err := v.Run(ctx)

@@ -21,7 +21,7 @@ func (f *flow) typ(s string) {
 
 func withMirrors(opts Options, fc *fixture.Cache) Options {
 	opts.Actions.GoEnv = fc.Env
-	opts.Actions.MemoDir = mirror.MemoOff
+	opts.Actions.MemoDir = cache.ZipHashesOff
 	opts.Actions.OpenTarget = func(ctx context.Context, to string) (mirror.Target, error) {
 		return mirror.Open(ctx, to, mirror.Options{})
 	}

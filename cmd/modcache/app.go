@@ -136,6 +136,15 @@ func (a *app) scanOptions() cache.ScanOptions {
 	return cache.ScanOptions{NoIndex: a.noIndex, IndexDir: os.Getenv("MODCACHE_INDEX_DIR")}
 }
 
+// memoDir is where verify and push remember checked zip hashes (next to
+// the scan index); --no-index hashes everything from scratch.
+func (a *app) memoDir() string {
+	if a.noIndex {
+		return cache.ZipHashesOff
+	}
+	return os.Getenv("MODCACHE_INDEX_DIR")
+}
+
 // usagef builds a usage error for cmd.
 func usagef(cmd *cobra.Command, format string, args ...any) error {
 	return usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, args...)}

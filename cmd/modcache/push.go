@@ -71,7 +71,10 @@ exactly what that project needs instead.
 Every version is verified before it leaves: its zip passes zip.CheckZip and
 hashes to its .ziphash and to go.sum or the checksum database where they know
 it, and .info and .mod parse and match. A version that fails is refused, listed
-with the reason, and not pushed.
+with the reason, and not pushed. A zip's checked hash is remembered while the
+file is unchanged (same inode, size, mtime and ctime), and verify remembers the
+same way, so only new or changed zips are inflated again; --no-index checks
+every zip from scratch.
 
 Targets:
   /srv/goproxy, file:///srv/goproxy       a directory (serve it with any web server)
@@ -252,15 +255,6 @@ func (a *app) openMirror(ctx context.Context, to string, insecure bool) (mirror.
 
 // childEnv is the environment for the go commands modcache runs.
 func (a *app) childEnv() []string { return mirror.Environ(a.goEnv()) }
-
-// memoDir is where verified zip hashes are remembered (next to the scan
-// index); --no-index verifies everything from scratch.
-func (a *app) memoDir() string {
-	if a.noIndex {
-		return mirror.MemoOff
-	}
-	return os.Getenv("MODCACHE_INDEX_DIR")
-}
 
 type pushJSON struct {
 	Plan      *mirror.Plan   `json:"plan"`

@@ -123,7 +123,7 @@ type verifyJSON struct {
 
 // verify runs a Verifier with a progress bar on a terminal.
 func (a *app) verify(cmd *cobra.Command, root string, vs []*cache.Version, projects []string) (*cache.VerifyReport, error) {
-	v := cache.NewVerifier(root, vs, cache.VerifyOptions{Projects: projects})
+	v := cache.NewVerifier(root, vs, cache.VerifyOptions{Projects: projects, ZipHashes: cache.OpenZipHashes(root, a.memoDir())})
 	stop := a.progressLine(func() string {
 		p := v.Progress()
 		return fmt.Sprintf("%s verifying %d/%d versions · %d files · %s · %s",

@@ -138,7 +138,7 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 			return mirror.Open(ctx, team.Dir, mirror.Options{})
 		},
 		GoEnv:   fc.Env,
-		MemoDir: mirror.MemoOff,
+		MemoDir: cache.ZipHashesOff,
 	}
 	return ui.Options{Store: store, Sources: sources, Actions: actions, Now: time.Now}, nil
 }
