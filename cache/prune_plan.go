@@ -447,16 +447,16 @@ func (pl *planner) finish() {
 	}
 	if unverified > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%d version(s) could not be checked with any remote (unreachable, or answering with an error), so they were not fully evicted (%s kept); dir evictions still apply. --force evicts them anyway.",
-			unverified, units.Bytes(unverifiedBytes)))
+			"%s could not be checked with any remote (unreachable, or answering with an error), so not fully evicted (%s kept); dir evictions still apply. --force evicts them anyway.",
+			units.Count(unverified, "version"), units.Bytes(unverifiedBytes)))
 	}
 	if irreplaceable > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%d version(s) are private or served by no remote, so they were not fully evicted; --force evicts them anyway.", irreplaceable))
+			"%s: private or served by no remote, so not fully evicted; --force evicts them anyway.", units.Count(irreplaceable, "version")))
 	}
 	if forced > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"--force: %d version(s) no remote is known to serve will be fully evicted and may be lost for good.", forced))
+			"--force: %s no remote is known to serve will be fully evicted and may be lost for good.", units.Count(forced, "version")))
 	}
 	if !plan.Met && plan.Goal != "" {
 		plan.Notes = append(plan.Notes, "the goal cannot be reached: everything else is kept by a rule (see kept)")

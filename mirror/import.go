@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
 )
@@ -272,7 +273,7 @@ func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*Impor
 	if res != nil {
 		out.Files, out.Skipped, out.Bytes = res.Sent, res.Skipped, res.Bytes
 		if err == nil && len(res.Failures) > 0 {
-			err = fmt.Errorf("%d file(s) could not be written; the first: %v", len(res.Failures), res.Failures[0])
+			err = fmt.Errorf("%s could not be written; the first: %v", units.Count(len(res.Failures), "file"), res.Failures[0])
 		}
 	}
 	return out, err

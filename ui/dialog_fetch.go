@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/mirror"
 )
 
@@ -49,7 +50,7 @@ func (d *fetchDialog) start(m *Model) tea.Cmd {
 	d.running = true
 	d.fetcher = mirror.NewFetcher(m.store.Root(), env, d.queries, false)
 	f := d.fetcher
-	return m.writeAction(ctx, d, fmt.Sprintf("fetch %d version(s)", len(d.queries)), &d.wait, func() tea.Msg {
+	return m.writeAction(ctx, d, fmt.Sprintf("fetch %s", units.Count(len(d.queries), "version")), &d.wait, func() tea.Msg {
 		done, err := f.Run(ctx)
 		// The cache changed on disk; a scan shows how, for every session.
 		m.store.Rescan()
@@ -85,7 +86,7 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 
 func (d *fetchDialog) view() string {
 	st := d.st
-	title := fmt.Sprintf("Fetch %d version(s) into the cache", len(d.queries))
+	title := fmt.Sprintf("Fetch %s into the cache", units.Count(len(d.queries), "version"))
 	if w := d.waiting(title); d.running && w != "" {
 		return w
 	}
@@ -93,7 +94,7 @@ func (d *fetchDialog) view() string {
 		p := d.fetcher.Progress()
 		return d.box(title, []string{
 			st.Dim.Render("go mod download is fetching and verifying…"),
-			fmt.Sprintf("%d file(s) fetched", p.Requests),
+			fmt.Sprintf("%s fetched", units.Count(p.Requests, "file")),
 			st.Dim.Render(p.Current),
 		}, keyHint(st, "esc", "stop"))
 	}

@@ -216,7 +216,7 @@ func (d *pruneDialog) view() string {
 	st := d.st
 	title := "Prune"
 	if d.marks != nil {
-		title = fmt.Sprintf("Evict %d marked version(s)", len(d.marks))
+		title = fmt.Sprintf("Evict %s", units.Count(len(d.marks), "marked version"))
 	}
 	switch d.stage {
 	case stagePlanning:
@@ -225,7 +225,7 @@ func (d *pruneDialog) view() string {
 	case stageConfirmForce:
 		n := d.irreplaceableKept()
 		return d.box(title+": irreplaceable versions", []string{
-			st.DangerText.Render(fmt.Sprintf("%d marked version(s) are served by no remote (or none could be asked).", n)),
+			st.DangerText.Render(fmt.Sprintf("%s: served by no remote (or none could be asked).", units.Count(n, "marked version"))),
 			"Removing them whole loses them: go cannot fetch them again.",
 			"",
 			"Remove them anyway?",
@@ -260,12 +260,12 @@ func (d *pruneDialog) previewView(title string) string {
 		body = append(body, st.Dim.Render("policy ")+p.Policy)
 	}
 	dirN, fullN := p.Count()
-	summary := fmt.Sprintf("frees %s · %d tree(s) (dir) · %d whole version(s) (full)", st.Bold.Render(units.Bytes(p.Bytes)), dirN, fullN)
+	summary := fmt.Sprintf("frees %s · %s (dir) · %s (full)", st.Bold.Render(units.Bytes(p.Bytes)), units.Count(dirN, "tree"), units.Count(fullN, "whole version"))
 	if n := len(p.Strays); n > 0 {
-		summary += fmt.Sprintf(" · %d leftover(s)", n)
+		summary += fmt.Sprintf(" · %s", units.Count(n, "leftover"))
 	}
 	if n := len(p.VCS); n > 0 {
-		summary += fmt.Sprintf(" · %d VCS clone(s)", n)
+		summary += fmt.Sprintf(" · %s", units.Count(n, "VCS clone"))
 	}
 	body = append(body, summary)
 	if p.Goal != "" {
@@ -360,9 +360,9 @@ func (d *pruneDialog) doneView(title string) string {
 			dir++
 		}
 	}
-	head := st.OKText.Render("✓ ") + fmt.Sprintf("freed %s: %d tree(s), %d whole version(s)", st.Bold.Render(units.Bytes(r.Freed)), dir, full)
+	head := st.OKText.Render("✓ ") + fmt.Sprintf("freed %s: %s, %s", st.Bold.Render(units.Bytes(r.Freed)), units.Count(dir, "tree"), units.Count(full, "whole version"))
 	if n := len(r.Strays); n > 0 {
-		head += fmt.Sprintf(", %d leftover(s)", n)
+		head += fmt.Sprintf(", %s", units.Count(n, "leftover"))
 	}
 	if r.Cancelled {
 		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("freed %s; the cache is sound and P carries on", units.Bytes(r.Freed))

@@ -203,7 +203,7 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 	ctx := d.background()
 	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
 	tot := d.plan.Totals()
-	what := fmt.Sprintf("push %d versions (%s) to %s", tot.Versions, units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
+	what := fmt.Sprintf("push %s (%s) to %s", units.Count(tot.Versions, "version"), units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
 	push := d.push
 	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := push.Run(ctx)
@@ -213,7 +213,7 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 
 func (d *pushDialog) view() string {
 	st := d.st
-	title := fmt.Sprintf("Push %d marked version(s) with their dependencies", len(d.sel))
+	title := fmt.Sprintf("Push %s with dependencies", units.Count(len(d.sel), "marked version"))
 	switch d.stage {
 	case pushChoose:
 		body := []string{"to which mirror?", ""}
@@ -259,18 +259,18 @@ func (d *pushDialog) previewView(title string) string {
 	}
 	t := d.plan.Totals()
 	body := []string{
-		st.Dim.Render("to ") + d.plan.Target,
-		fmt.Sprintf("%d version(s): %d full, %d graph-only (.mod only) · %d files · %s",
-			t.Versions, t.Full, t.GraphOnly, t.Files, st.Bold.Render(units.Bytes(t.Bytes))),
+		st.Dim.Render("to ") + tildePath(d.plan.Target),
+		fmt.Sprintf("%s: %d full, %d graph-only (.mod only) · %s · %s",
+			units.Count(t.Versions, "version"), t.Full, t.GraphOnly, units.Count(t.Files, "file"), st.Bold.Render(units.Bytes(t.Bytes))),
 	}
 	if d.plan.Checked {
-		body = append(body, st.Dim.Render("already there: ")+fmt.Sprintf("%d files, %s; they are skipped", t.PresentFiles, units.Bytes(t.PresentBytes)))
+		body = append(body, st.Dim.Render("already there: ")+fmt.Sprintf("%s, %s; they are skipped", units.Count(t.PresentFiles, "file"), units.Bytes(t.PresentBytes)))
 	}
 	if n := len(d.plan.Downloaded); n > 0 {
-		body = append(body, fmt.Sprintf("downloaded %d missing version(s) with go mod download", n))
+		body = append(body, fmt.Sprintf("downloaded %s with go mod download", units.Count(n, "missing version")))
 	}
 	if n := len(d.plan.SumDB); n > 0 {
-		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %d cached file(s), so clients keep GOSUMDB on offline", n)))
+		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %s, so clients keep GOSUMDB on offline", units.Count(n, "cached file"))))
 	}
 	for i, r := range d.plan.Refused {
 		if i == 5 {
@@ -309,10 +309,10 @@ func (d *pushDialog) doneView(title string) string {
 		return d.failed(title, d.err, "enter")
 	}
 	r := d.result
-	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %d file(s), %s in %s; %d already there; %d list(s) written",
-		r.Sent, units.Bytes(r.Bytes), r.Elapsed.Round(100*time.Millisecond), r.Skipped, r.Lists)
+	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %s, %s in %s; %d already there; %s written",
+		units.Count(r.Sent, "file"), units.Bytes(r.Bytes), r.Elapsed.Round(100*time.Millisecond), r.Skipped, units.Count(r.Lists, "list"))
 	if len(r.Failures) > 0 {
-		head = st.DangerText.Render(fmt.Sprintf("✗ %d file(s) failed", len(r.Failures))) + fmt.Sprintf("; %d pushed", r.Sent)
+		head = st.DangerText.Render(fmt.Sprintf("✗ %s failed", units.Count(len(r.Failures), "file"))) + fmt.Sprintf("; %d pushed", r.Sent)
 	}
 	body := []string{head}
 	for i, f := range r.Failures {

@@ -53,7 +53,7 @@ type repairDoneMsg struct {
 func newVerifyDialog(m *Model) *verifyDialog {
 	d := &verifyDialog{dialogBase: newDialogBase(), noWrites: m.opts.ReadOnly}
 	if marked, _ := m.local.marked(); len(marked) > 0 {
-		d.versions, d.what = marked, fmt.Sprintf("%d marked version(s)", len(marked))
+		d.versions, d.what = marked, units.Count(len(marked), "marked version")
 	} else if r, ok := m.local.selected(); ok {
 		if r.ver != nil {
 			d.versions, d.what = []*cache.Version{r.ver}, r.ver.Path+"@"+r.ver.Version
@@ -123,7 +123,7 @@ func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 	ctx := d.background()
 	root, findings := m.store.Root(), d.report.Findings
 	env := m.goEnv()
-	what := fmt.Sprintf("repair %d damaged version(s)", len(d.report.Damaged()))
+	what := fmt.Sprintf("repair %s", units.Count(len(d.report.Damaged()), "damaged version"))
 	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := cache.Repair(ctx, root, findings, env)
 		// Repair evicts and downloads: only a scan knows the result. Start
@@ -141,7 +141,7 @@ func (d *verifyDialog) view() string {
 		p := d.verifier.Progress()
 		return d.box(title, []string{
 			d.bar.ViewAs(float64(p.Versions) / float64(max(1, p.Total))),
-			fmt.Sprintf("%d/%d versions · %d files · %s hashed", p.Versions, p.Total, p.Files, units.Bytes(p.Bytes)),
+			fmt.Sprintf("%d/%d versions · %s · %s hashed", p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes)),
 			st.Dim.Render(p.Current),
 		}, keyHint(st, "esc", "stop"))
 	case verifyRepairing:
@@ -160,10 +160,10 @@ func (d *verifyDialog) view() string {
 	took := d.took.Round(100 * time.Millisecond)
 	if len(r.Findings) == 0 {
 		return d.box(title, []string{
-			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%d version(s), %d files, %s hashed in %s", r.Versions, r.Files, units.Bytes(r.Bytes), took),
+			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%s, %s, %s hashed in %s", units.Count(r.Versions, "version"), units.Count(r.Files, "file"), units.Bytes(r.Bytes), took),
 		}, keyHint(st, "enter", "close"))
 	}
-	body := []string{st.DangerText.Render(fmt.Sprintf("✗ %d finding(s) in %d version(s)", len(r.Findings), len(r.Damaged())))}
+	body := []string{st.DangerText.Render(fmt.Sprintf("✗ %s in %s", units.Count(len(r.Findings), "finding"), units.Count(len(r.Damaged()), "version")))}
 	if r.Serious() {
 		body = append(body, st.DangerText.Render("some disagree with their own hashes or a go.sum: tampering or disk corruption"))
 	}

@@ -81,8 +81,8 @@ func (m *Model) activityLine() string {
 		if s.Stale {
 			what = "refreshing"
 		}
-		return m.spin.View() + st.Dim.Render(fmt.Sprintf(" %s: %d versions · %d files · %s  %s",
-			what, p.Versions, p.Files, units.Bytes(p.Bytes), p.Current))
+		return m.spin.View() + st.Dim.Render(fmt.Sprintf(" %s: %s · %s · %s  %s",
+			what, units.Count(p.Versions, "version"), units.Count(p.Files, "file"), units.Bytes(p.Bytes), p.Current))
 	case s.Err != nil:
 		return st.DangerText.Render("✗ scan failed: ") + s.Err.Error() + st.Dim.Render("  (r rescans)")
 	case s.Writer != "":
@@ -91,7 +91,7 @@ func (m *Model) activityLine() string {
 		return st.Dim.Render("no scan yet")
 	}
 	c := s.Cache
-	parts := []string{fmt.Sprintf("%d modules · %d versions", len(c.Modules), c.VersionCount())}
+	parts := []string{fmt.Sprintf("%s · %s", units.Count(len(c.Modules), "module"), units.Count(c.VersionCount(), "version"))}
 	if n := len(c.Problems); n > 0 {
 		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d unreadable", n)))
 	}
@@ -139,11 +139,11 @@ func (m *Model) statusView() string {
 	return fit(strings.Join(parts, "  ")+hint, m.width)
 }
 
-// rootLabel is the cache root as the header shows it, with the home
-// directory as ~.
-func rootLabel(root string) string {
-	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(root, home+string(filepath.Separator)) {
-		return "~" + root[len(home):]
+// tildePath shows a local path the way a shell prompt does, with the home
+// directory as ~; it leaves anything else (a URL) alone.
+func tildePath(path string) string {
+	if home, err := os.UserHomeDir(); err == nil && strings.HasPrefix(path, home+string(filepath.Separator)) {
+		return "~" + path[len(home):]
 	}
-	return root
+	return path
 }

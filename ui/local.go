@@ -331,9 +331,9 @@ func (p *localPane) View(focused bool, now time.Time) string {
 	}
 	count := "scanning…"
 	if p.c != nil {
-		count = fmt.Sprintf("%d modules", len(p.c.Modules))
+		count = units.Count(len(p.c.Modules), "module")
 		if len(p.mods) != len(p.c.Modules) {
-			count = fmt.Sprintf("%d of %d modules", len(p.mods), len(p.c.Modules))
+			count = fmt.Sprintf("%d of %s", len(p.mods), units.Count(len(p.c.Modules), "module"))
 		}
 	}
 	b.WriteString(fit(titleStyle.Render("LOCAL")+st.Dim.Render(" · "+count+" · by "+orderLabel[p.sortBy]), w))

@@ -46,7 +46,7 @@ func TestFlowPushMarked(t *testing.T) {
 	f.keys("enter")
 	// Building alpha v1.2.0 needs beta v1.0.0 (its requirement), which the
 	// cache holds only as a .mod: the plan downloads it first.
-	s := f.waitFor("2 version(s): 2 full", "downloaded 1 missing version(s)", "enter push")
+	s := f.waitFor("2 versions: 2 full", "downloaded 1 missing version", "enter push")
 	if strings.Contains(s, "refused") {
 		t.Fatalf("nothing should be refused:\n%s", s)
 	}

@@ -91,7 +91,7 @@ func New(opts Options) *Model {
 	m := &Model{
 		opts:      opts,
 		store:     opts.Store,
-		rootLabel: rootLabel(opts.Store.Root()),
+		rootLabel: tildePath(opts.Store.Root()),
 		keys:      keys,
 		dark:      true,
 		profile:   colorprofile.TrueColor,

@@ -45,7 +45,7 @@ func TestFlowOneKeyPrune(t *testing.T) {
 		t.Fatal("preview already removed something")
 	}
 	f.keys("enter")
-	f.waitFor("✓ freed", "1 tree(s)")
+	f.waitFor("✓ freed", "1 tree")
 	if exists(old.Tree) || !exists(old.Zip) {
 		t.Errorf("dir prune: tree exists %v, zip exists %v; want tree gone, zip kept", exists(old.Tree), exists(old.Zip))
 	}
@@ -86,18 +86,18 @@ func TestFlowEvictMarked(t *testing.T) {
 	f.keys("/", "g", "a", "m", "enter", "space", "esc")
 	f.waitFor("2 marked")
 	f.keys("d")
-	f.waitFor("Evict 2 marked", "mode", "2 tree(s) (dir)")
+	f.waitFor("Evict 2 marked", "mode", "2 trees (dir)")
 	f.keys("tab") // full
-	s := f.waitFor("1 whole version(s) (full)", "include irreplaceable")
+	s := f.waitFor("1 whole version (full)", "include irreplaceable")
 	if !strings.Contains(s, "irreplaceable") {
 		t.Fatalf("gamma should be kept as irreplaceable:\n%s", s)
 	}
 	f.keys("!")
 	f.waitFor("Remove them anyway?")
 	f.keys("y")
-	f.waitFor("2 whole version(s) (full)")
+	f.waitFor("2 whole versions (full)")
 	f.keys("enter")
-	f.waitFor("✓ freed", "2 whole version(s)")
+	f.waitFor("✓ freed", "2 whole versions")
 	alpha, _ := cache.PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
 	for _, p := range []string{alpha.Tree, alpha.Zip, alpha.Mod, gamma.Tree, gamma.Zip, gamma.Mod} {
 		if exists(p) {

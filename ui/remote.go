@@ -8,6 +8,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -222,7 +223,7 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 	if cat.err != "" {
 		return wrapLines(st.DangerText, cat.err, p.width, 4)
 	}
-	out := []string{fit(fmt.Sprintf("%d modules · ", len(cat.paths))+st.WarnText.Render(fmt.Sprintf("%d missing locally", p.missingLocally(cat, c))), p.width)}
+	out := []string{fit(fmt.Sprintf("%s · ", units.Count(len(cat.paths), "module"))+st.WarnText.Render(fmt.Sprintf("%d missing locally", p.missingLocally(cat, c))), p.width)}
 	room := max(1, p.height-3)
 	p.cursor = min(p.cursor, max(0, len(cat.paths)-1))
 	p.offset = scrollTo(p.cursor, p.offset, room, len(cat.paths))

@@ -30,7 +30,7 @@ func TestFlowVerifyAndRepair(t *testing.T) {
 	os.WriteFile(file, data, 0o444)
 
 	f.keys("v")
-	s := f.waitFor("finding(s)", "r repair")
+	s := f.waitFor("finding", "r repair")
 	if !strings.Contains(s, "example.com/gamma/v2@v2.0.0") {
 		t.Fatalf("finding does not name the version:\n%s", s)
 	}

@@ -70,7 +70,7 @@ func (a *app) printDu(c *cache.Cache, mods []*cache.Module, top int) {
 	u := c.Usage
 	w := a.stdout
 	fmt.Fprintf(w, "%s\n", c.Root)
-	fmt.Fprintf(w, "  total      %9s  in %d modules, %d versions\n", units.Bytes(u.Total), len(c.Modules), c.VersionCount())
+	fmt.Fprintf(w, "  total      %9s  in %s, %s\n", units.Bytes(u.Total), units.Count(len(c.Modules), "module"), units.Count(c.VersionCount(), "version"))
 	row := func(label string, n int64, note string) {
 		if n > 0 || label == "extracted" || label == "zips" {
 			fmt.Fprintf(w, "  %-10s %9s%s\n", label, units.Bytes(n), note)
@@ -79,7 +79,7 @@ func (a *app) printDu(c *cache.Cache, mods []*cache.Module, top int) {
 	row("extracted", u.Trees, "")
 	row("zips", u.Zips, "")
 	row("metadata", u.Meta, "")
-	row("vcs", u.VCS, fmt.Sprintf("  (%d clones)", len(c.VCS)))
+	row("vcs", u.VCS, fmt.Sprintf("  (%s)", units.Count(len(c.VCS), "clone")))
 	row("sumdb", u.SumDB, "")
 	row("temp", u.Strays, fmt.Sprintf("  (%d leftovers; modcache prune cleans them)", len(c.Strays)))
 	row("unknown", u.Unknown, fmt.Sprintf("  (%d entries not written by go)", len(c.Unknown)))
@@ -98,7 +98,7 @@ func (a *app) printDu(c *cache.Cache, mods []*cache.Module, top int) {
 	if !c.Atime.Available {
 		usedHeader = "DOWNLOADED"
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := newTable(w, tabwriter.AlignRight)
 	fmt.Fprintf(tw, "SIZE\tVERSIONS\t%s\t  MODULE\n", usedHeader)
 	now := time.Now()
 	shown := mods

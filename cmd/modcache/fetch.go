@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/mirror"
 )
 
@@ -70,7 +71,7 @@ commit (through a proxy that resolves them).`,
 				}
 			}
 			if failed > 0 {
-				return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d module(s) could not be fetched", failed, len(got))}
+				return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %s could not be fetched", failed, units.Count(len(got), "module"))}
 			}
 			return nil
 		},

@@ -41,7 +41,7 @@ func TestFetchCLI(t *testing.T) {
 			t.Errorf("fetched %+v", g)
 		}
 	}
-	if !strings.Contains(r.stderr, "1 of 2 module(s) could not be fetched") {
+	if !strings.Contains(r.stderr, "1 of 2 modules could not be fetched") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 }

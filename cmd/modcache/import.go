@@ -65,8 +65,8 @@ it fills a mirror instead, as push would.`,
 			if asJSON {
 				return writeJSON(a.stdout, map[string]any{"into": where, "versions": res.Versions, "files": res.Files, "skipped": res.Skipped, "bytes": res.Bytes})
 			}
-			fmt.Fprintf(a.stdout, "imported %d module versions into %s: %d files (%s) written, %d already there\n",
-				res.Versions, where, res.Files, units.Bytes(res.Bytes), res.Skipped)
+			fmt.Fprintf(a.stdout, "imported %s into %s: %s (%s) written, %d already there\n",
+				units.Count(res.Versions, "module version"), where, units.Count(res.Files, "file"), units.Bytes(res.Bytes), res.Skipped)
 			if dest.Target == nil {
 				fmt.Fprintln(a.stdout, "Build offline with GOPROXY=off (or GOFLAGS=-mod=mod GOPROXY=off to let go complete go.sum from the imported checksum records).")
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -66,7 +65,7 @@ func (a *app) printLs(c *cache.Cache, vs []*cache.Version) {
 		return
 	}
 	now := time.Now()
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	tw := newTable(a.stdout, 0)
 	fmt.Fprintln(tw, "MODULE\tVERSION\tSTATE\tTREE\tZIP\tMETA\tFILES\tUSED\tDOWNLOADED\tPUBLISHED\tPROBLEM")
 	for _, v := range vs {
 		published := "-"

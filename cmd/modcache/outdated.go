@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -144,7 +143,7 @@ func isUpgrade(local, latest string) bool {
 }
 
 func (a *app) printOutdated(rows []outdatedRow) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	tw := newTable(a.stdout, 0)
 	n, failed := 0, 0
 	for _, r := range rows {
 		if r.Outdated {

@@ -88,7 +88,7 @@ func (a *app) reportProblems(c *cache.Cache) error {
 	if len(c.Problems) == 0 {
 		return nil
 	}
-	fmt.Fprintf(a.stderr, "modcache: %d path(s) could not be read; totals leave them out:\n", len(c.Problems))
+	fmt.Fprintf(a.stderr, "modcache: %s could not be read; totals leave them out:\n", units.Count(len(c.Problems), "path"))
 	for i, p := range c.Problems {
 		if i == 10 {
 			fmt.Fprintf(a.stderr, "  … and %d more\n", len(c.Problems)-10)

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -157,7 +156,7 @@ func (a *app) runPrune(cmd *cobra.Command, f pruneFlags) error {
 	case res.Cancelled:
 		return exitError{code: exitFailure, msg: "interrupted; the cache is consistent, and running prune again carries on"}
 	case len(res.Errors) > 0:
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d item(s) could not be pruned (see above)", len(res.Errors))}
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%s could not be pruned (see above)", units.Count(len(res.Errors), "item"))}
 	}
 	return a.reportProblems(c)
 }
@@ -337,7 +336,7 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 	fmt.Fprintf(w, "  plan     %s %s: %s\n", verb, units.Bytes(plan.Bytes), planCounts(plan))
 	if len(plan.Actions) > 0 {
 		fmt.Fprintln(w, "\nlargest evictions:")
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := newTable(w, 0)
 		fmt.Fprintln(tw, "  SIZE\tMODE\tUSED\tVERSION\tWHY")
 		now := time.Now()
 		for _, act := range plan.Largest(10) {
@@ -356,12 +355,12 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 
 func planCounts(plan *cache.Plan) string {
 	d, f := plan.Count()
-	parts := []string{fmt.Sprintf("%d tree(s) (dir)", d), fmt.Sprintf("%d whole version(s) (full)", f)}
+	parts := []string{fmt.Sprintf("%s (dir)", units.Count(d, "tree")), fmt.Sprintf("%s (full)", units.Count(f, "whole version"))}
 	if len(plan.Strays) > 0 {
-		parts = append(parts, fmt.Sprintf("%d leftover(s) of interrupted go commands", len(plan.Strays)))
+		parts = append(parts, fmt.Sprintf("%s of interrupted go commands", units.Count(len(plan.Strays), "leftover")))
 	}
 	if len(plan.VCS) > 0 {
-		parts = append(parts, fmt.Sprintf("%d VCS clone(s)", len(plan.VCS)))
+		parts = append(parts, units.Count(len(plan.VCS), "VCS clone"))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -388,12 +387,12 @@ func printNotes(w io.Writer, notes []string) {
 func (a *app) printPruneResult(plan *cache.Plan, res *cache.PruneResult) {
 	w := a.stdout
 	dir, full := res.Count()
-	fmt.Fprintf(w, "\nfreed %s: %d tree(s), %d whole version(s)", units.Bytes(res.Freed), dir, full)
+	fmt.Fprintf(w, "\nfreed %s: %s, %s", units.Bytes(res.Freed), units.Count(dir, "tree"), units.Count(full, "whole version"))
 	if len(res.Strays) > 0 {
-		fmt.Fprintf(w, ", %d leftover(s)", len(res.Strays))
+		fmt.Fprintf(w, ", %s", units.Count(len(res.Strays), "leftover"))
 	}
 	if len(res.VCS) > 0 {
-		fmt.Fprintf(w, ", %d VCS clone(s)", len(res.VCS))
+		fmt.Fprintf(w, ", %s", units.Count(len(res.VCS), "VCS clone"))
 	}
 	fmt.Fprintln(w)
 	if len(plan.Kept) > 0 {

@@ -81,7 +81,7 @@ func TestPruneDryRunChangesNothing(t *testing.T) {
 		t.Error("--dry-run removed a tree")
 	}
 	r = runCLI(t, "prune", "--ttl", "30d", "--dry-run")
-	for _, want := range []string{"would free", "7 tree(s) (dir)", "largest evictions", "example.com/gamma/v2@v2.0.0", "unused for"} {
+	for _, want := range []string{"would free", "7 trees (dir)", "largest evictions", "example.com/gamma/v2@v2.0.0", "unused for"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("dry-run text lacks %q:\n%s", want, r.stdout)
 		}
@@ -94,7 +94,7 @@ func TestPruneDirThenOfflineBuild(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "freed") || !strings.Contains(r.stdout, "7 tree(s), 0 whole version(s)") {
+	if !strings.Contains(r.stdout, "freed") || !strings.Contains(r.stdout, "7 trees, 0 whole versions") {
 		t.Errorf("summary:\n%s", r.stdout)
 	}
 	if tree, zip := present(t, fc, "example.com/alpha", "v1.2.0"); tree || !zip {
@@ -137,12 +137,12 @@ func TestPruneUnreachableRemoteRefusesFull(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "0 whole version(s)") || !strings.Contains(r.stdout, "could not be checked with any remote") || !strings.Contains(r.stdout, "unverified") {
+	if !strings.Contains(r.stdout, "0 whole versions") || !strings.Contains(r.stdout, "could not be checked with any remote") || !strings.Contains(r.stdout, "unverified") {
 		t.Errorf("offline full prune:\n%s", r.stdout)
 	}
 	// --force takes responsibility.
 	r = runCLI(t, "prune", "--ttl", "30d", "--mode", "full", "--force")
-	if r.code != 0 || !strings.Contains(r.stdout, "8 whole version(s)") {
+	if r.code != 0 || !strings.Contains(r.stdout, "8 whole versions") {
 		t.Errorf("forced: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	fc.Sound(t, fc.Proxy.URL())

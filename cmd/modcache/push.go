@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -199,7 +198,7 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		return err
 	}
 	if len(res.Failures) > 0 || len(confirmErrs) > 0 {
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%d file(s) failed; run the same command again to retry them", len(res.Failures)+len(confirmErrs))}
+		return exitError{code: exitFailure, msg: fmt.Sprintf("%s failed; run the same command again to retry them", units.Count(len(res.Failures)+len(confirmErrs), "file"))}
 	}
 	return refusedError(plan)
 }
@@ -209,7 +208,7 @@ func refusedError(plan *mirror.Plan) error {
 	if len(plan.Refused) == 0 {
 		return nil
 	}
-	return exitError{code: exitFailure, msg: fmt.Sprintf("%d version(s) refused and not pushed (reasons above); fix what they say ('modcache verify --repair' re-fetches damaged versions) and push again", len(plan.Refused))}
+	return exitError{code: exitFailure, msg: fmt.Sprintf("%s refused and not pushed (reasons above); fix what they say ('modcache verify --repair' re-fetches damaged versions) and push again", units.Count(len(plan.Refused), "version"))}
 }
 
 // parseSelection splits arguments into exact versions and patterns: an
@@ -266,15 +265,15 @@ type pushJSON struct {
 func (a *app) printPushPlan(plan *mirror.Plan) {
 	w := a.stdout
 	tot := plan.Totals()
-	fmt.Fprintf(w, "plan: push %d versions (%d full, %d graph-only), %d files, %s to %s\n",
-		tot.Versions, tot.Full, tot.GraphOnly, tot.Files, units.Bytes(tot.Bytes), plan.Target)
+	fmt.Fprintf(w, "plan: push %s (%d full, %d graph-only), %s, %s to %s\n",
+		units.Count(tot.Versions, "version"), tot.Full, tot.GraphOnly, units.Count(tot.Files, "file"), units.Bytes(tot.Bytes), plan.Target)
 	if plan.Checked {
-		fmt.Fprintf(w, "  already there: %d files, %s\n", tot.PresentFiles, units.Bytes(tot.PresentBytes))
+		fmt.Fprintf(w, "  already there: %s, %s\n", units.Count(tot.PresentFiles, "file"), units.Bytes(tot.PresentBytes))
 	}
 	for _, m := range plan.Downloaded {
 		fmt.Fprintf(w, "  downloaded into the cache first: %s\n", m)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := newTable(w, 0)
 	for _, v := range plan.Versions {
 		kind := "full"
 		if !v.Full {
@@ -300,7 +299,7 @@ func (a *app) printPushPlan(plan *mirror.Plan) {
 		for _, f := range plan.SumDB {
 			size += f.Size
 		}
-		fmt.Fprintf(w, "  checksum database: %d files, %s\n", len(plan.SumDB), units.Bytes(size))
+		fmt.Fprintf(w, "  checksum database: %s, %s\n", units.Count(len(plan.SumDB), "file"), units.Bytes(size))
 	}
 	a.printRefusals(plan)
 }
@@ -309,7 +308,7 @@ func (a *app) printRefusals(plan *mirror.Plan) {
 	if len(plan.Refused) == 0 {
 		return
 	}
-	fmt.Fprintf(a.stderr, "refused %d version(s), not pushed:\n", len(plan.Refused))
+	fmt.Fprintf(a.stderr, "refused %s, not pushed:\n", units.Count(len(plan.Refused), "version"))
 	for _, r := range plan.Refused {
 		fmt.Fprintf(a.stderr, "  %s\n", r)
 	}
@@ -321,11 +320,11 @@ func (a *app) printPushResult(plan *mirror.Plan, res *mirror.Result, t mirror.Ta
 	if s := res.Elapsed.Seconds(); s > 0 && res.Bytes > 0 {
 		rate = fmt.Sprintf(", %s/s", units.Bytes(int64(float64(res.Bytes)/s)))
 	}
-	fmt.Fprintf(w, "pushed %d files (%s) to %s in %s%s; %d already there; %d lists written\n",
-		res.Sent, units.Bytes(res.Bytes), res.Target, res.Elapsed.Round(time.Millisecond), rate, res.Skipped, res.Lists)
+	fmt.Fprintf(w, "pushed %s (%s) to %s in %s%s; %d already there; %s written\n",
+		units.Count(res.Sent, "file"), units.Bytes(res.Bytes), res.Target, res.Elapsed.Round(time.Millisecond), rate, res.Skipped, units.Count(res.Lists, "list"))
 	a.printRefusals(plan)
 	if len(res.Failures) > 0 {
-		fmt.Fprintf(a.stderr, "failed %d file(s):\n", len(res.Failures))
+		fmt.Fprintf(a.stderr, "failed %s:\n", units.Count(len(res.Failures), "file"))
 		for _, f := range res.Failures {
 			fmt.Fprintf(a.stderr, "  %v\n", f)
 		}

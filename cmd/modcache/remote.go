@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -177,7 +176,7 @@ func (a *app) printRemote(r *remoteReport) {
 		if e.Deprecated != "" {
 			fmt.Fprintf(w, "  deprecated: %s\n", e.Deprecated)
 		}
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := newTable(w, 0)
 		for _, v := range e.Versions {
 			var where string
 			switch {

@@ -99,7 +99,7 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 				}
 			}
 			if n := leftEvicted(out.Repair); n > 0 {
-				return exitError{code: exitFailure, msg: fmt.Sprintf("%d damaged version(s) were evicted but could not be fetched again; run go mod download PATH@VERSION when a remote is reachable", n)}
+				return exitError{code: exitFailure, msg: fmt.Sprintf("%s evicted but not fetched again; run go mod download PATH@VERSION when a remote is reachable", units.Count(n, "damaged version"))}
 			}
 			if damaged {
 				return exitError{code: exitFailure}
@@ -126,8 +126,8 @@ func (a *app) verify(cmd *cobra.Command, root string, vs []*cache.Version, proje
 	v := cache.NewVerifier(root, vs, cache.VerifyOptions{Projects: projects, ZipHashes: cache.OpenZipHashes(root, a.memoDir())})
 	stop := a.progressLine(func() string {
 		p := v.Progress()
-		return fmt.Sprintf("%s verifying %d/%d versions · %d files · %s · %s",
-			bar(float64(p.Versions)/float64(max(1, p.Total)), 20), p.Versions, p.Total, p.Files, units.Bytes(p.Bytes), p.Current)
+		return fmt.Sprintf("%s verifying %d/%d versions · %s · %s · %s",
+			bar(float64(p.Versions)/float64(max(1, p.Total)), 20), p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes), p.Current)
 	})
 	defer stop()
 	return v.Run(cmd.Context())
@@ -179,12 +179,12 @@ func (a *app) printFindings(rep *cache.VerifyReport) {
 		}
 		fmt.Fprintf(w, "  %-12s %s%s\n", f.Kind, f.Detail, tag)
 	}
-	summary := fmt.Sprintf("%d versions checked (%d files, %s)", rep.Versions, rep.Files, units.Bytes(rep.Bytes))
+	summary := fmt.Sprintf("%s checked (%s, %s)", units.Count(rep.Versions, "version"), units.Count(rep.Files, "file"), units.Bytes(rep.Bytes))
 	if len(rep.Findings) == 0 {
 		fmt.Fprintf(w, "%s: no damage\n", summary)
 		return
 	}
-	fmt.Fprintf(w, "\n%s: %d damaged version(s), %d finding(s), %d serious\n", summary, len(rep.Damaged()), len(rep.Findings), serious)
+	fmt.Fprintf(w, "\n%s: %s, %s, %d serious\n", summary, units.Count(len(rep.Damaged()), "damaged version"), units.Count(len(rep.Findings), "finding"), serious)
 }
 
 func (a *app) printRepair(res *cache.RepairResult) {
@@ -214,7 +214,7 @@ func (a *app) printRepair(res *cache.RepairResult) {
 
 func (a *app) printAfterRepair(after *cache.VerifyReport) {
 	if len(after.Findings) == 0 {
-		fmt.Fprintf(a.stdout, "checked again: %d version(s), no damage\n", after.Versions)
+		fmt.Fprintf(a.stdout, "checked again: %s, no damage\n", units.Count(after.Versions, "version"))
 		return
 	}
 	fmt.Fprintln(a.stdout, "\nstill damaged after repair:")

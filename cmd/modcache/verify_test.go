@@ -70,7 +70,7 @@ func TestVerifyCLIDamageAndRepair(t *testing.T) {
 	if r.code != 1 {
 		t.Fatalf("damaged cache: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"example.com/alpha@v1.1.0", "changed: alpha.go", "example.com/beta@v1.1.0", "zip-invalid", "2 damaged version(s)"} {
+	for _, want := range []string{"example.com/alpha@v1.1.0", "changed: alpha.go", "example.com/beta@v1.1.0", "zip-invalid", "2 damaged versions"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("report lacks %q:\n%s", want, r.stdout)
 		}
@@ -79,7 +79,7 @@ func TestVerifyCLIDamageAndRepair(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("repair: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"example.com/alpha@v1.1.0: extracted tree removed, fetched again", "example.com/beta@v1.1.0: evicted whole, fetched again", "checked again: 2 version(s), no damage"} {
+	for _, want := range []string{"example.com/alpha@v1.1.0: extracted tree removed, fetched again", "example.com/beta@v1.1.0: evicted whole, fetched again", "checked again: 2 versions, no damage"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("repair output lacks %q:\n%s", want, r.stdout)
 		}

@@ -114,3 +114,12 @@ func Duration(d time.Duration) string {
 	}
 	return d.String()
 }
+
+// Count prints n with a noun, plural unless n is 1: "1 version",
+// "3 versions". Every noun modcache counts takes a plain "s".
+func Count[N int | int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.FormatInt(int64(n), 10) + " " + noun + "s"
+}

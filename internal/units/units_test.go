@@ -48,3 +48,17 @@ func TestFormat(t *testing.T) {
 		t.Error("zero time should print -")
 	}
 }
+
+func TestCount(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{Count(0, "module"), "0 modules"},
+		{Count(1, "module"), "1 module"},
+		{Count(int64(2), "whole version"), "2 whole versions"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("%q, want %q", tc.got, tc.want)
+		}
+	}
+}

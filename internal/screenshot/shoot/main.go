@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"log"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,8 +110,16 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	team := fixture.NewProxy(tb, append(demoModules()[:6],
 		fixture.Mod{Path: "github.com/acme/billing", Version: "v0.3.0"},
 		fixture.Mod{Path: "github.com/acme/auth", Version: "v0.9.1"})...)
+	// The screens show ~/modcache and ~/goproxy rather than temporary
+	// paths that differ on every run (the go commands keep their HOME).
+	home := filepath.Dir(fc.Root)
+	if err := os.Rename(team.Dir, filepath.Join(home, "goproxy")); err != nil {
+		return ui.Options{}, err
+	}
+	team.Dir = filepath.Join(home, "goproxy")
+	os.Setenv("HOME", home)
 	// Served over HTTP on loopback, as a real GOPROXY would be.
-	client, err := proxy.New(proxy.Config{GOPROXY: p.Serve(tb) + ",direct"})
+	client, err := proxy.New(proxy.Config{GOPROXY: serve(tb, p.Dir) + ",direct"})
 	if err != nil {
 		return ui.Options{}, err
 	}
@@ -239,4 +249,20 @@ func sourceLike(seed string, n int) string {
 		}
 	}
 	return "/*\n" + b.String() + "\n*/\npackage gen\n"
+}
+
+// serve serves a proxy tree on loopback, on a fixed port when it is free
+// so the remote's URL is the same in every set of screenshots.
+func serve(tb *fixture.ProgramTB, dir string) string {
+	l, err := net.Listen("tcp", "127.0.0.1:8420")
+	if err != nil {
+		l, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir))}
+	go srv.Serve(l)
+	tb.Cleanup(func() { srv.Close() })
+	return "http://" + l.Addr().String()
 }
