@@ -367,7 +367,7 @@ func (d *pruneDialog) doneView(title string) string {
 	if r.Cancelled {
 		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("freed %s; the cache is sound and P carries on", units.Bytes(r.Freed))
 	}
-	body := []string{head, st.Dim.Render(fmt.Sprintf("took %s", d.took.Round(100*time.Millisecond)))}
+	body := []string{head, st.Dim.Render(fmt.Sprintf("took %s", units.Elapsed(d.took)))}
 	for i, s := range r.Skipped {
 		if i == 4 {
 			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more skipped", len(r.Skipped)-4)))

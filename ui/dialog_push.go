@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -263,7 +262,10 @@ func (d *pushDialog) previewView(title string) string {
 		fmt.Sprintf("%s: %d full, %d graph-only (.mod only) · %s · %s",
 			units.Count(t.Versions, "version"), t.Full, t.GraphOnly, units.Count(t.Files, "file"), st.Bold.Render(units.Bytes(t.Bytes))),
 	}
-	if d.plan.Checked {
+	switch {
+	case d.plan.Checked && t.PresentFiles == 0:
+		body = append(body, st.Dim.Render("already there: ")+"nothing of it")
+	case d.plan.Checked:
 		body = append(body, st.Dim.Render("already there: ")+fmt.Sprintf("%s, %s; they are skipped", units.Count(t.PresentFiles, "file"), units.Bytes(t.PresentBytes)))
 	}
 	if n := len(d.plan.Downloaded); n > 0 {
@@ -310,7 +312,7 @@ func (d *pushDialog) doneView(title string) string {
 	}
 	r := d.result
 	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %s, %s in %s; %d already there; %s written",
-		units.Count(r.Sent, "file"), units.Bytes(r.Bytes), r.Elapsed.Round(100*time.Millisecond), r.Skipped, units.Count(r.Lists, "list"))
+		units.Count(r.Sent, "file"), units.Bytes(r.Bytes), units.Elapsed(r.Elapsed), r.Skipped, units.Count(r.Lists, "list"))
 	if len(r.Failures) > 0 {
 		head = st.DangerText.Render(fmt.Sprintf("✗ %s failed", units.Count(len(r.Failures), "file"))) + fmt.Sprintf("; %d pushed", r.Sent)
 	}

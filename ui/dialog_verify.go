@@ -157,7 +157,7 @@ func (d *verifyDialog) view() string {
 		return d.failed(title, d.err, "esc")
 	}
 	r := d.report
-	took := d.took.Round(100 * time.Millisecond)
+	took := units.Elapsed(d.took)
 	if len(r.Findings) == 0 {
 		return d.box(title, []string{
 			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%s, %s, %s hashed in %s", units.Count(r.Versions, "version"), units.Count(r.Files, "file"), units.Bytes(r.Bytes), took),

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/module"
@@ -321,7 +320,7 @@ func (a *app) printPushResult(plan *mirror.Plan, res *mirror.Result, t mirror.Ta
 		rate = fmt.Sprintf(", %s/s", units.Bytes(int64(float64(res.Bytes)/s)))
 	}
 	fmt.Fprintf(w, "pushed %s (%s) to %s in %s%s; %d already there; %s written\n",
-		units.Count(res.Sent, "file"), units.Bytes(res.Bytes), res.Target, res.Elapsed.Round(time.Millisecond), rate, res.Skipped, units.Count(res.Lists, "list"))
+		units.Count(res.Sent, "file"), units.Bytes(res.Bytes), res.Target, units.Elapsed(res.Elapsed), rate, res.Skipped, units.Count(res.Lists, "list"))
 	a.printRefusals(plan)
 	if len(res.Failures) > 0 {
 		fmt.Fprintf(a.stderr, "failed %s:\n", units.Count(len(res.Failures), "file"))

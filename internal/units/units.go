@@ -123,3 +123,15 @@ func Count[N int | int64](n N, noun string) string {
 	}
 	return strconv.FormatInt(int64(n), 10) + " " + noun + "s"
 }
+
+// Elapsed prints how long something took, as precisely as is useful:
+// "340ms", "2.3s", "1m12s".
+func Elapsed(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}

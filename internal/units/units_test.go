@@ -62,3 +62,16 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestElapsed(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s",
+		340*time.Millisecond + 400*time.Microsecond: "340ms",
+		2345 * time.Millisecond:                     "2.3s",
+		72*time.Second + 400*time.Millisecond:       "1m12s",
+	} {
+		if got := Elapsed(d); got != want {
+			t.Errorf("Elapsed(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
