@@ -278,14 +278,15 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A remote that does not answer is waited for once per minute, not
+	// once per module.
+	breaker := &proxy.Breaker{}
 	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
 		// go fetches a GOPRIVATE module from its origin, never from a
 		// proxy, whatever kind of proxy it is: none can serve it back.
 		if client.Private(path) {
 			return cache.ModuleAvailability{Private: true}
 		}
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
 		var out cache.ModuleAvailability
 		reached := false
 		missing := slices.Clone(versions)
@@ -296,7 +297,19 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 			if src.Unavailable() != "" {
 				continue // direct, off: nothing to ask
 			}
-			r := proxy.Held(ctx, src, path, missing)
+			if err := breaker.Down(src); err != nil {
+				out.Err = err
+				continue
+			}
+			// Each remote gets its own budget (a list, then a .mod per
+			// version it leaves out), so a hanging one leaves the next
+			// its full time.
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			r := proxy.Held(rctx, src, path, missing)
+			cancel()
+			if ctx.Err() == nil { // not the caller's own cancellation
+				breaker.Record(src, r.Err)
+			}
 			switch {
 			case r.Private:
 				return cache.ModuleAvailability{Private: true}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -236,5 +238,33 @@ func TestPruneFullAsksLaterRemotesOnlyForWhatIsMissing(t *testing.T) {
 	}
 	if n := asked.Load(); n != 0 {
 		t.Errorf("the second remote was asked %d time(s), though the first holds every version", n)
+	}
+}
+
+// A remote that is down is waited for once, not once per module: after it
+// failed, the lookups for other modules go straight to the next remote,
+// and still get their answers there.
+func TestPruneLookupSkipsARemoteThatJustFailed(t *testing.T) {
+	fc := agedCache(t)
+	var asked atomic.Int64
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	t.Setenv("GOPROXY", down.URL+"|"+fc.Proxy.URL())
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	lookup, err := a.remoteLookup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"example.com/alpha", "example.com/beta", "example.com/gamma/v2"} {
+		got := lookup(context.Background(), path, nil)
+		if got.Err != nil || len(got.Versions) == 0 {
+			t.Errorf("%s: %+v", path, got)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the remote that is down was asked %d times, want once", n)
 	}
 }
