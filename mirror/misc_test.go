@@ -190,3 +190,19 @@ func TestSameBytes(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestPlanProgressText: every stage the planner reports reads as words.
+func TestPlanProgressText(t *testing.T) {
+	for stage, want := range map[string]string{
+		"":         "starting",
+		"project":  "asking go what the project needs",
+		"closure":  "computing the module graph",
+		"download": "downloading missing versions with go: 1/3",
+		"verify":   "verifying 1/3 versions",
+		"target":   "asking the target what it has: 1/3 files",
+	} {
+		if got := (PlanProgress{Stage: stage, Done: 1, Total: 3}).String(); got != want {
+			t.Errorf("%q: %q, want %q", stage, got, want)
+		}
+	}
+}

@@ -149,8 +149,27 @@ func (p *Plan) files() []*File {
 
 // PlanProgress is a snapshot of a running Planner.
 type PlanProgress struct {
-	Stage       string // what it is doing: closure, download, verify, target
+	Stage       string // what it is doing: project, closure, download, verify, target
 	Done, Total int
+}
+
+// String says what the planner is doing, for a progress line.
+func (p PlanProgress) String() string {
+	switch p.Stage {
+	case "project":
+		return "asking go what the project needs"
+	case "closure":
+		return "computing the module graph"
+	case "download":
+		return fmt.Sprintf("downloading missing versions with go: %d/%d", p.Done, p.Total)
+	case "verify":
+		return fmt.Sprintf("verifying %d/%d versions", p.Done, p.Total)
+	case "target":
+		return fmt.Sprintf("asking the target what it has: %d/%d files", p.Done, p.Total)
+	case "":
+		return "starting"
+	}
+	return fmt.Sprintf("%s %d/%d", p.Stage, p.Done, p.Total)
 }
 
 // Planner builds a Plan. Run it once; poll Progress from another goroutine.

@@ -234,15 +234,18 @@ func (d *pushDialog) view() string {
 		d.mu.Lock()
 		p := d.planner
 		d.mu.Unlock()
-		line := st.Dim.Render("opening the target…")
+		body := []string{st.Dim.Render("opening the target…")}
 		if p != nil {
 			pr := p.Progress()
-			line = st.Dim.Render(fmt.Sprintf("%s %d/%d", pr.Stage, pr.Done, pr.Total))
+			body = []string{pr.String()}
+			if pr.Total > 0 {
+				body = append([]string{d.bar.ViewAs(float64(pr.Done) / float64(pr.Total))}, body...)
+			}
 			if pr.Stage == "verify" {
-				line += st.Dim.Render(" · checking every zip against its hash before it may leave the machine")
+				body = append(body, st.Dim.Render("checking every zip against its hash before it may leave the machine"))
 			}
 		}
-		return d.box(title, []string{line}, keyHint(st, "esc", "cancel"))
+		return d.box(title, body, keyHint(st, "esc", "cancel"))
 	case pushRunning:
 		return d.runningView(title)
 	case pushDone:

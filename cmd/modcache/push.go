@@ -134,13 +134,7 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		return err
 	}
 	planner := mirror.NewPlanner(c, sel, t)
-	stop := a.progressLine(func() string {
-		p := planner.Progress()
-		if p.Total > 0 {
-			return fmt.Sprintf("planning: %s %d/%d", p.Stage, p.Done, p.Total)
-		}
-		return "planning: " + p.Stage
-	})
+	stop := a.progressLine(func() string { return "planning: " + planner.Progress().String() })
 	plan, err := planner.Run(ctx)
 	stop()
 	if err != nil {
