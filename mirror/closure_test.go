@@ -200,3 +200,37 @@ func TestPatternsAndTotals(t *testing.T) {
 		t.Errorf("an empty selection planned without error")
 	}
 }
+
+// TestProjectLeftAsFound: asking go what a project needs runs
+// `go mod download all`, which records a go.sum line for every module in
+// the build list; the project's own go.mod and go.sum must not change.
+func TestProjectLeftAsFound(t *testing.T) {
+	c := fixture.NewCache(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the scratch go.mod goes, watched below
+	read := func(name string) string {
+		data, _ := os.ReadFile(filepath.Join(c.Project, name))
+		return string(data)
+	}
+	// A go.sum that lacks a build-list module's zip hash, as one does when
+	// no package of it is imported: go mod download all would add it.
+	var kept []string
+	for _, l := range strings.SplitAfter(read("go.sum"), "\n") {
+		if !strings.HasPrefix(l, "example.com/old v1.1.0 h1:") {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(filepath.Join(c.Project, "go.sum"), []byte(strings.Join(kept, "")), 0o644)
+	mod, sum := read("go.mod"), read("go.sum")
+
+	plan, err := BuildPlan(context.Background(), scan(t, c.Root), projectSelection(c), nil)
+	if err != nil || len(plan.Versions) == 0 {
+		t.Fatal(err, plan)
+	}
+	if read("go.mod") != mod || read("go.sum") != sum {
+		t.Errorf("the project changed:\ngo.mod\n%s\ngo.sum\n%s", read("go.mod"), read("go.sum"))
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "modcache-project-*")); len(left) > 0 {
+		t.Errorf("scratch go.mod left behind: %v", left)
+	}
+}

@@ -2,7 +2,10 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -31,11 +34,16 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 	}
 	lines := strings.Split(strings.TrimSpace(string(where)), "\n")
 	var main *mainModule
+	var modfileFlag []string
 	switch {
 	case len(lines) == 2 && lines[1] != "" && lines[1] != "off":
 		main, err = readWorkspace(lines[1])
 	case len(lines) >= 1 && lines[0] != "" && lines[0] != "/dev/null" && lines[0] != "NUL":
-		main, err = readMainModule(filepath.Dir(lines[0]))
+		if main, err = readMainModule(filepath.Dir(lines[0])); err == nil {
+			var cleanup func()
+			modfileFlag, cleanup, err = scratchModfile(lines[0])
+			defer cleanup()
+		}
 	default:
 		err = fmt.Errorf("%s is not in a Go module (no go.mod found)", dir)
 	}
@@ -43,7 +51,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
 	}
 
-	out, runErr := gocmd.Run(ctx, dir, env, nil, "mod", "download", "-json", "all")
+	out, runErr := gocmd.Run(ctx, dir, env, nil, append([]string{"mod", "download", "-json"}, append(modfileFlag, "all")...)...)
 	results, err := parseModuleJSON(out)
 	if err != nil {
 		return nil, nil, err
@@ -63,7 +71,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		c.full = append(c.full, m)
 	}
 
-	out, err = gocmd.Run(ctx, dir, env, nil, "mod", "graph")
+	out, err = gocmd.Run(ctx, dir, env, nil, append([]string{"mod", "graph"}, modfileFlag...)...)
 	if err != nil {
 		return nil, nil, offlineHint(err, offline)
 	}
@@ -92,4 +100,34 @@ func offlineHint(err error, offline bool) error {
 		return fmt.Errorf("%v (offline: the cache lacks something the project needs; run without --offline)", err)
 	}
 	return err
+}
+
+// scratchModfile copies a project's go.mod and go.sum to a temporary
+// directory and returns the -modfile flag that makes go use the copies:
+// `go mod download all` records a go.sum line for every module in the
+// build list, and asking what a project needs must not rewrite its
+// go.sum. go reads the copies exactly as it would the originals, so the
+// downloads are verified against the project's own go.sum. (A workspace
+// cannot take -modfile; there go may add lines to go.work.sum, as its own
+// go mod download would.)
+func scratchModfile(gomod string) (flag []string, cleanup func(), err error) {
+	tmp, err := os.MkdirTemp("", "modcache-project-")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), name))
+		if errors.Is(err, fs.ErrNotExist) && name == "go.sum" {
+			continue // a project with no dependencies has none
+		}
+		if err == nil {
+			err = os.WriteFile(filepath.Join(tmp, name), data, 0o644)
+		}
+		if err != nil {
+			cleanup()
+			return nil, func() {}, err
+		}
+	}
+	return []string{"-modfile=" + filepath.Join(tmp, "go.mod")}, cleanup, nil
 }

@@ -64,7 +64,8 @@ with GOPRIVATE's glob syntax, as in 'modcache ls'. With --with-deps (the
 default) the module graph each selection needs is added: the version go
 selects of every module is pushed in full, other versions go reads only the
 go.mod of are pushed graph-only. --project DIR asks the go command in DIR for
-exactly what that project needs instead.
+exactly what that project needs instead; the project's go.mod and go.sum are
+left as they are (go works on copies).
 
 Every version is verified before it leaves: its zip passes zip.CheckZip and
 hashes to its .ziphash and to go.sum or the checksum database where they know
