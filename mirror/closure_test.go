@@ -234,3 +234,57 @@ func TestProjectLeftAsFound(t *testing.T) {
 		t.Errorf("scratch go.mod left behind: %v", left)
 	}
 }
+
+// TestWorkspaceClosure: --project on a workspace pushes what the
+// workspace builds with: a module used beside the project raises gamma/v2
+// to v2.1.0, which the project alone does not need. go.work and
+// go.work.sum are left as they were.
+func TestWorkspaceClosure(t *testing.T) {
+	c := fixture.NewCache(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ws := t.TempDir()
+	tool := filepath.Join(ws, "tool")
+	os.MkdirAll(tool, 0o777)
+	os.WriteFile(filepath.Join(tool, "go.mod"), []byte("module example.com/tool\n\ngo 1.21\n\nrequire example.com/gamma/v2 v2.1.0\n"), 0o644)
+	os.WriteFile(filepath.Join(tool, "tool.go"), []byte("package tool\n\nimport _ \"example.com/gamma/v2\"\n"), 0o644)
+	rel, err := filepath.Rel(ws, c.Project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A fork of example.com/old beside them, by a relative path.
+	fork := filepath.Join(ws, "oldfork")
+	os.MkdirAll(fork, 0o777)
+	os.WriteFile(filepath.Join(fork, "go.mod"), []byte("module example.com/old\n\ngo 1.21\n"), 0o644)
+	os.WriteFile(filepath.Join(fork, "old.go"), []byte("package old\n"), 0o644)
+	work := "go 1.21\n\nuse (\n\t./tool\n\t" + filepath.ToSlash(rel) + "\n)\n\nreplace example.com/old => ./oldfork\n"
+	os.WriteFile(filepath.Join(ws, "go.work"), []byte(work), 0o644)
+	env := fixture.With(c.Env, "GOWORK=") // the fixture's go runs with workspaces off
+	fixture.Go(t, ws, env, "mod", "download", "example.com/gamma/v2@v2.1.0")
+	sum, _ := os.ReadFile(filepath.Join(ws, "go.work.sum"))
+
+	sel := projectSelection(c)
+	sel.Project, sel.Env = ws, env
+	plan, err := BuildPlan(context.Background(), scan(t, c.Root), sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := map[string]bool{}
+	for _, v := range plan.Versions {
+		if v.Full {
+			full[v.Path+"@"+v.Version] = true
+		}
+	}
+	if !full["example.com/gamma/v2@v2.1.0"] || full["example.com/gamma/v2@v2.0.0"] || !full["example.com/beta@v1.1.0"] || full["example.com/old@v1.1.0"] {
+		t.Errorf("full versions %v: want gamma/v2 v2.1.0 (the workspace's), beta v1.1.0 (the project's), and not old (replaced by a directory)", full)
+	}
+	if got, _ := os.ReadFile(filepath.Join(ws, "go.work")); string(got) != work {
+		t.Errorf("go.work changed:\n%s", got)
+	}
+	if got, _ := os.ReadFile(filepath.Join(ws, "go.work.sum")); string(got) != string(sum) {
+		t.Errorf("go.work.sum changed:\n%s", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "modcache-project-*")); len(left) > 0 {
+		t.Errorf("scratch go.work left behind: %v", left)
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/modcache/modcache/internal/gocmd"
+	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
 
@@ -37,7 +39,11 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 	var modfileFlag []string
 	switch {
 	case len(lines) == 2 && lines[1] != "" && lines[1] != "off":
-		main, err = readWorkspace(lines[1])
+		if main, err = readWorkspace(lines[1]); err == nil {
+			var cleanup func()
+			env, cleanup, err = scratchWork(lines[1], env)
+			defer cleanup()
+		}
 	case len(lines) >= 1 && lines[0] != "" && lines[0] != "/dev/null" && lines[0] != "NUL":
 		if main, err = readMainModule(filepath.Dir(lines[0])); err == nil {
 			var cleanup func()
@@ -107,27 +113,89 @@ func offlineHint(err error, offline bool) error {
 // `go mod download all` records a go.sum line for every module in the
 // build list, and asking what a project needs must not rewrite its
 // go.sum. go reads the copies exactly as it would the originals, so the
-// downloads are verified against the project's own go.sum. (A workspace
-// cannot take -modfile; there go may add lines to go.work.sum, as its own
-// go mod download would.)
+// downloads are verified against the project's own go.sum.
 func scratchModfile(gomod string) (flag []string, cleanup func(), err error) {
+	tmp, cleanup, err := scratchCopy(filepath.Dir(gomod), "go.mod", "go.sum")
+	if err != nil {
+		return nil, cleanup, err
+	}
+	return []string{"-modfile=" + filepath.Join(tmp, "go.mod")}, cleanup, nil
+}
+
+// scratchWork is scratchModfile for a workspace, which cannot take
+// -modfile: it returns env with GOWORK pointing at a copy of go.work (its
+// relative use and replace paths made absolute) beside a copy of
+// go.work.sum, where go records what it downloads.
+func scratchWork(gowork string, env []string) ([]string, func(), error) {
+	dir := filepath.Dir(gowork)
+	data, err := os.ReadFile(gowork)
+	if err != nil {
+		return env, func() {}, err
+	}
+	wf, err := modfile.ParseWork(gowork, data, nil)
+	if err != nil {
+		return env, func() {}, err
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	var uses []*modfile.Use
+	for _, u := range wf.Use {
+		uses = append(uses, &modfile.Use{Path: abs(u.Path), ModulePath: u.ModulePath})
+	}
+	wf.SetUse(uses)
+	// Replacements by a directory: dropped, then added back with an
+	// absolute path (x/mod cannot edit one in place).
+	var local []modfile.Replace
+	for _, r := range wf.Replace {
+		if r.New.Version == "" {
+			local = append(local, *r)
+		}
+	}
+	for _, r := range local {
+		wf.DropReplace(r.Old.Path, r.Old.Version)
+	}
+	wf.Cleanup()
+	for _, r := range local {
+		if err := wf.AddReplace(r.Old.Path, r.Old.Version, abs(r.New.Path), ""); err != nil {
+			return env, func() {}, err
+		}
+	}
+	wf.Cleanup()
+	tmp, cleanup, err := scratchCopy(dir, "go.work.sum")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(tmp, "go.work"), modfile.Format(wf.Syntax), 0o644)
+	}
+	if err != nil {
+		cleanup()
+		return env, func() {}, err
+	}
+	return append(slices.Clone(env), "GOWORK="+filepath.Join(tmp, "go.work")), cleanup, nil
+}
+
+// scratchCopy copies the named files of dir that exist into a new
+// temporary directory.
+func scratchCopy(dir string, names ...string) (string, func(), error) {
 	tmp, err := os.MkdirTemp("", "modcache-project-")
 	if err != nil {
-		return nil, func() {}, err
+		return "", func() {}, err
 	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	for _, name := range []string{"go.mod", "go.sum"} {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(gomod), name))
-		if errors.Is(err, fs.ErrNotExist) && name == "go.sum" {
-			continue // a project with no dependencies has none
+	cleanup := func() { os.RemoveAll(tmp) }
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) && name != "go.mod" {
+			continue // no sums yet: a project without dependencies
 		}
 		if err == nil {
 			err = os.WriteFile(filepath.Join(tmp, name), data, 0o644)
 		}
 		if err != nil {
 			cleanup()
-			return nil, func() {}, err
+			return "", func() {}, err
 		}
 	}
-	return []string{"-modfile=" + filepath.Join(tmp, "go.mod")}, cleanup, nil
+	return tmp, cleanup, nil
 }
