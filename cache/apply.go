@@ -66,7 +66,7 @@ func (c *Cache) dropTree(v *Version) {
 	v.TreeBytes, v.Files = 0, 0
 	v.Has &^= HasTree | HasPartial
 	v.LockHeld = false
-	v.State, v.Problem = classify(v.Has)
+	v.State, v.Problem = classify(v.Has, v.InfoProblem, false)
 }
 
 // partialVersion reads path and version from the relative path of a

@@ -4,10 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // The persisted index lets a second scan skip the expensive part. Go never
@@ -22,7 +22,6 @@ const indexFormat = 3
 type indexFile struct {
 	Format   int
 	Root     string
-	Saved    time.Time
 	Versions map[string]*indexEntry // by escaped "path@version"
 	Dirs     map[string]*dirMemo    // by slash path relative to the root
 }
@@ -84,13 +83,8 @@ func loadIndex(path, root string) *indexFile {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var ix indexFile
-	if err := gob.NewDecoder(f).Decode(&ix); err != nil || ix.Format != indexFormat || ix.Root != root {
+	if !readGob(path, &ix) || ix.Format != indexFormat || ix.Root != root {
 		return nil
 	}
 	return &ix
@@ -100,7 +94,7 @@ func saveIndex(path string, s *Scanner, c *Cache) error {
 	if path == "" {
 		return nil
 	}
-	ix := indexFile{Format: indexFormat, Root: s.root, Saved: time.Now(), Versions: map[string]*indexEntry{}, Dirs: s.dirMemos}
+	ix := indexFile{Format: indexFormat, Root: s.root, Versions: map[string]*indexEntry{}, Dirs: s.dirMemos}
 	s.mu.Lock()
 	for key, v := range s.versions {
 		v.mu.Lock()
@@ -132,15 +126,21 @@ func saveIndex(path string, s *Scanner, c *Cache) error {
 
 // writeGob replaces path atomically with v encoded.
 func writeGob(path string, v any) error {
+	return writeState(path, func(w io.Writer) error { return gob.NewEncoder(w).Encode(v) })
+}
+
+// writeState replaces a state file (index, memo) atomically with what
+// write produces; the state directory is private to the user.
+func writeState(path string, write func(io.Writer) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".index-*.tmp")
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if err := gob.NewEncoder(tmp).Encode(v); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -148,6 +148,16 @@ func writeGob(path string, v any) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// readGob decodes path into v, reporting whether it could.
+func readGob(path string, v any) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return gob.NewDecoder(f).Decode(v) == nil
 }
 
 // The previous scan's result lives next to the index, in its own file so
@@ -161,13 +171,8 @@ func LoadLast(root, indexDir string) *Cache {
 	if path == "" {
 		return nil
 	}
-	f, err := os.Open(lastPath(path))
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
 	var c Cache
-	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Root != root {
+	if !readGob(lastPath(path), &c) || c.Root != root {
 		return nil
 	}
 	return &c

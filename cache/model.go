@@ -88,6 +88,9 @@ type Version struct {
 	// LockHeld is set for Partial versions whose .lock a go command holds:
 	// an extraction is running right now.
 	LockHeld bool
+	// InfoProblem says what is wrong with .info, if anything; it makes the
+	// version Damaged whatever other files it has.
+	InfoProblem string `json:"-"`
 }
 
 // lockOnly reports whether only the version's .lock is left. Go never

@@ -648,3 +648,16 @@ func checkPlanInvariants(c *Cache, p Policy, plan *Plan, avail Replaceable, fail
 		}
 	}
 }
+
+// TestDropTreeKeepsInfoProblem: a dir eviction reclassifies the version
+// from its files; a malformed .info still makes it Damaged.
+func TestDropTreeKeepsInfoProblem(t *testing.T) {
+	all := HasTree | HasZip | HasZipHash | HasMod | HasInfo
+	v := &Version{Path: "example.com/m", Version: "v1.0.0", Has: all, InfoProblem: ".info does not parse"}
+	v.State, v.Problem = classify(v.Has, v.InfoProblem, false)
+	c := &Cache{}
+	c.dropTree(v)
+	if v.State != Damaged || v.Problem != ".info does not parse" {
+		t.Errorf("after a dir eviction: %v %q, want Damaged by its .info", v.State, v.Problem)
+	}
+}

@@ -77,8 +77,9 @@ func Scan(ctx context.Context, root string, opts ScanOptions) (*Cache, error) {
 	return NewScanner(root, opts).Run(ctx)
 }
 
-// NewScanner prepares a scan of root, loading the persisted index unless
-// opts.NoIndex is set.
+// NewScanner prepares a scan of root. It does no I/O: Run loads the
+// persisted index (unless opts.NoIndex), so a UI can set a scan up under
+// its own lock without waiting for the decode.
 func NewScanner(root string, opts ScanOptions) *Scanner {
 	s := &Scanner{
 		root:     root,
@@ -89,9 +90,6 @@ func NewScanner(root string, opts ScanOptions) *Scanner {
 		sumdb:    map[string]*acc{},
 		links:    map[[2]uint64]struct{}{},
 		dirMemos: map[string]*dirMemo{},
-	}
-	if !opts.NoIndex {
-		s.index = loadIndex(indexPath(root, opts.IndexDir), root)
 	}
 	return s
 }
@@ -129,6 +127,9 @@ func (s *Scanner) Run(ctx context.Context) (*Cache, error) {
 		return nil, fmt.Errorf("cannot read module cache %s: %w", s.root, err)
 	}
 	f.Close()
+	if !s.opts.NoIndex {
+		s.index = loadIndex(indexPath(s.root, s.opts.IndexDir), s.root)
+	}
 	started := time.Now()
 	s.countOther(st)
 	s.pool.push(func() { s.scanModArea(s.root, "", st) })

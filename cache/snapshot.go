@@ -113,13 +113,8 @@ func (a *verAcc) build(atimeOK bool) *Version {
 		Published: unixTime(a.published),
 		LockHeld:  a.lockHeld,
 	}
-	v.State, v.Problem = classify(a.has)
-	if a.infoProblem != "" && v.State != Damaged && v.State != Partial {
-		v.State, v.Problem = Damaged, a.infoProblem
-	}
-	if v.State == Partial && a.lockHeld {
-		v.Problem = "being extracted by a running go command"
-	}
+	v.InfoProblem = a.infoProblem
+	v.State, v.Problem = classify(a.has, a.infoProblem, a.lockHeld)
 	if a.has&HasInfo != 0 {
 		v.Downloaded = unixTime(a.infoMtime)
 	} else {

@@ -58,9 +58,24 @@ func ParseState(s string) (State, bool) {
 	return 0, false
 }
 
-// classify derives the state from the files present. problem says why a
-// version is Damaged or Partial.
-func classify(h Has) (s State, problem string) {
+// classify derives the state from the files present, a malformed .info
+// (infoProblem) and whether a go command holds the version's lock. problem
+// says why a version is Damaged or Partial. The scan and every later
+// change to a Version (such as a tree evicted) go through it, so none
+// loses a finding the other made.
+func classify(h Has, infoProblem string, lockHeld bool) (State, string) {
+	s, problem := classifyFiles(h)
+	switch {
+	case s == Partial && lockHeld:
+		return s, "being extracted by a running go command"
+	case infoProblem != "" && s != Damaged && s != Partial:
+		return Damaged, infoProblem
+	}
+	return s, problem
+}
+
+// classifyFiles is classify from the files present alone.
+func classifyFiles(h Has) (s State, problem string) {
 	tree, zip, hash, mod := h&HasTree != 0, h&HasZip != 0, h&HasZipHash != 0, h&HasMod != 0
 	switch {
 	case h&HasPartial != 0:

@@ -209,7 +209,8 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 		return out
 	}
 	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
-	hasZip, hasHash, hasMod, hasTree := exists(f.Zip), exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
+	zipFi, zipErr := os.Lstat(f.Zip) // kept: the memo of zip hashes needs it
+	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
 
 	if data, err := readFileNoAtime(f.Info, maxInfo); err == nil {
 		if problem := CheckInfo(data, ver.Version); problem != "" {
@@ -243,7 +244,6 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	zipH1 := ""
 	if hasZip {
 		m := module.Version{Path: ver.Path, Version: ver.Version}
-		before, statErr := os.Lstat(f.Zip)
 		if _, err := modzip.CheckZip(m, f.Zip); err != nil {
 			add(FindingZipInvalid, true, "zip is invalid: %s", firstLine(err.Error()))
 		} else if zs, gomod, err := hs.zip(f.Zip, ver.Path+"@"+ver.Version+"/go.mod"); err != nil {
@@ -251,8 +251,8 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 		} else {
 			zipSums, zipMod = zs, gomod
 			zipH1, _ = zs.h1()
-			if statErr == nil && zipH1 != "" {
-				v.opts.ZipHashes.Store(f.Zip, before, zipH1)
+			if zipH1 != "" {
+				v.opts.ZipHashes.Store(f.Zip, zipFi, zipH1)
 			}
 		}
 	}

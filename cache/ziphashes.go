@@ -2,9 +2,9 @@ package cache
 
 import (
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync"
 )
 
@@ -27,6 +27,7 @@ const ZipHashesOff = "off"
 type ZipHashes struct {
 	file    string
 	mu      sync.Mutex
+	loaded  bool
 	entries map[string]zipHashEntry // by zip path
 	dirty   bool
 }
@@ -53,10 +54,12 @@ func identityOf(fi fs.FileInfo) (zipIdentity, bool) {
 	return zipIdentity{Dev: st.dev, Ino: st.ino, Size: st.size, Mtime: st.mtime, Ctime: st.ctime}, true
 }
 
-// OpenZipHashes opens the memo for the module cache at root, kept in dir
+// OpenZipHashes names the memo for the module cache at root, kept in dir
 // ("" the user cache directory, next to the scan index; ZipHashesOff none).
-// A memo that cannot be read only means hashing again, so there is no
-// error: the result is empty, or nil when there is nowhere to keep it.
+// It reads nothing: the file is read on first use, by the workers that
+// hash, not by whoever sets the work up (a UI's event loop). A memo that
+// cannot be read only means hashing again, so there is no error; the
+// result is nil when there is nowhere to keep it.
 func OpenZipHashes(root, dir string) *ZipHashes {
 	if dir == ZipHashesOff {
 		return nil
@@ -65,11 +68,19 @@ func OpenZipHashes(root, dir string) *ZipHashes {
 	if file == "" {
 		return nil
 	}
-	m := &ZipHashes{file: file, entries: map[string]zipHashEntry{}}
+	return &ZipHashes{file: file}
+}
+
+// load reads the file once; m.mu is held.
+func (m *ZipHashes) load() {
+	if m.loaded {
+		return
+	}
+	m.loaded = true
+	m.entries = map[string]zipHashEntry{}
 	if data, err := os.ReadFile(m.file); err == nil {
 		json.Unmarshal(data, &m.entries)
 	}
-	return m
 }
 
 // Lookup returns the remembered hash of the zip whose current stat is fi.
@@ -83,6 +94,7 @@ func (m *ZipHashes) Lookup(zip string, fi fs.FileInfo) (string, bool) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.load()
 	e, ok := m.entries[zip]
 	return e.H1, ok && e.ID == id
 }
@@ -107,6 +119,7 @@ func (m *ZipHashes) Store(zip string, before fs.FileInfo, h1 string) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.load()
 	m.entries[zip] = zipHashEntry{ID: id, H1: h1}
 	m.dirty = true
 }
@@ -122,21 +135,7 @@ func (m *ZipHashes) Save() {
 		return
 	}
 	data, err := json.Marshal(m.entries)
-	if err != nil {
-		return
-	}
-	if err := os.MkdirAll(filepath.Dir(m.file), 0o777); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(m.file), filepath.Base(m.file)+"*.tmp")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil && cerr == nil && os.Rename(tmp.Name(), m.file) == nil {
+	if err == nil && writeState(m.file, func(w io.Writer) error { _, err := w.Write(data); return err }) == nil {
 		m.dirty = false
-		return
 	}
-	os.Remove(tmp.Name())
 }

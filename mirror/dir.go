@@ -59,6 +59,7 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 	if err != nil {
 		return false, err
 	}
+	// Stat before opening: opening a FIFO left at that name would block.
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

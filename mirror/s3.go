@@ -126,13 +126,10 @@ func (s *s3Target) Same(ctx context.Context, name string, src *Source) (bool, er
 	if info.Size != src.Size {
 		return false, nil
 	}
-	want, err := src.SHA256()
-	if err != nil {
-		return false, err
-	}
 	for k, v := range info.UserMetadata {
 		if strings.EqualFold(k, sha256Meta) {
-			return strings.EqualFold(v, want), nil
+			want, err := src.SHA256()
+			return err == nil && strings.EqualFold(v, want), err
 		}
 	}
 	// Written by something else: a single-part ETag is the MD5.
