@@ -3,11 +3,10 @@ package mirror
 import (
 	"context"
 	"fmt"
+	"go/version"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
@@ -313,8 +312,8 @@ func cacheClosure(ctx context.Context, root string, seeds []module.Version, main
 			push(&c.graph, m)
 		}
 	}
-	sortVersions(c.full)
-	sortVersions(c.graph)
+	module.Sort(c.full)
+	module.Sort(c.graph)
 	return c, nil
 }
 
@@ -343,27 +342,10 @@ func goAtLeast117(f *modfile.File) bool {
 	if f.Go == nil {
 		return false
 	}
-	major, rest, _ := strings.Cut(f.Go.Version, ".")
-	minor := strings.TrimLeft(rest, "0123456789")
-	minor = rest[:len(rest)-len(minor)]
-	ma, err1 := strconv.Atoi(major)
-	mi, err2 := strconv.Atoi(minor)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	return ma > 1 || ma == 1 && mi >= 17
+	return version.Compare("go"+f.Go.Version, "go1.17") >= 0
 }
 
 func dedupe(ms []module.Version) []module.Version {
-	sortVersions(ms)
+	module.Sort(ms)
 	return slices.Compact(ms)
-}
-
-func sortVersions(ms []module.Version) {
-	slices.SortFunc(ms, func(a, b module.Version) int {
-		if c := strings.Compare(a.Path, b.Path); c != 0 {
-			return c
-		}
-		return semver.Compare(a.Version, b.Version)
-	})
 }

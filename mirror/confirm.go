@@ -33,21 +33,28 @@ func Confirm(ctx context.Context, plan *Plan, t Target) []error {
 			fail(files[i].Name, fmt.Errorf("missing or different after the push"))
 		}
 	})
-	listed := map[string][]string{}
+	// One list request per module, failed or not.
+	type listing struct {
+		versions []string
+		err      error
+	}
+	listed := map[string]listing{}
 	for _, v := range plan.Versions {
 		if !v.Full {
 			continue
 		}
-		vs, ok := listed[v.Path]
+		l, ok := listed[v.Path]
 		if !ok {
-			var err error
-			if vs, err = t.Versions(ctx, v.Path); err != nil {
-				fail(v.Path, err)
-				continue
+			l.versions, l.err = t.Versions(ctx, v.Path)
+			listed[v.Path] = l
+			if l.err != nil {
+				fail(v.Path, l.err)
 			}
-			listed[v.Path] = vs
 		}
-		if !slices.Contains(vs, v.Version) {
+		if l.err != nil {
+			continue
+		}
+		if !slices.Contains(l.versions, v.Version) {
 			name, _ := listName(v.Path)
 			fail(name, fmt.Errorf("does not list %s", v.Version))
 		}

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/semver"
 )
 
@@ -205,10 +203,7 @@ func (p *Push) pushAll(ctx context.Context, cancel context.CancelCauseFunc, file
 			if ctx.Err() != nil {
 				return // cancelled: not the file's fault
 			}
-			p.failed.Add(1)
-			p.mu.Lock()
-			p.failures = append(p.failures, &FileError{File: f.Name, Target: p.t.String(), Err: err})
-			p.mu.Unlock()
+			p.fail(f.Name, err)
 			if p.opts.FailFast {
 				cancel(errFailFast)
 			}
@@ -219,6 +214,14 @@ func (p *Push) pushAll(ctx context.Context, cancel context.CancelCauseFunc, file
 		mu.Unlock()
 	})
 	return ok
+}
+
+// fail records that name could not be written.
+func (p *Push) fail(name string, err error) {
+	p.failed.Add(1)
+	p.mu.Lock()
+	p.failures = append(p.failures, &FileError{File: name, Target: p.t.String(), Err: err})
+	p.mu.Unlock()
 }
 
 func (p *Push) pushOne(ctx context.Context, f *File) error {
@@ -288,23 +291,19 @@ func (p *Push) lists(ctx context.Context, ok map[string]bool) []*File {
 		if err != nil {
 			return
 		}
-		data, err := p.t.Get(ctx, name)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			p.failed.Add(1)
-			p.mu.Lock()
-			p.failures = append(p.failures, &FileError{File: name, Target: p.t.String(), Err: fmt.Errorf("reading the current list: %v", err)})
-			p.mu.Unlock()
+		old, err := listedVersions(ctx, p.t.Get, path)
+		if err != nil {
+			p.fail(name, fmt.Errorf("reading the current list: %v", err))
 			return
 		}
-		old := proxy.ParseVersionList(data)
 		merged := slices.Clone(old)
 		for _, v := range complete[path] {
 			if !slices.Contains(merged, v) {
 				merged = append(merged, v)
 			}
 		}
-		if len(merged) == len(old) && len(data) > 0 {
-			return
+		if len(merged) == len(old) {
+			return // complete[path] is never empty: the list already has all
 		}
 		semver.Sort(merged)
 		body := []byte(strings.Join(merged, "\n") + "\n")

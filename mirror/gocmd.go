@@ -89,8 +89,6 @@ func goEnv(env []string, root string, offline bool) []string {
 type moduleJSON struct {
 	Path, Version, Query string
 	Error                string
-	Info, GoMod, Zip     string
-	Sum, GoModSum        string
 }
 
 func parseModuleJSON(data []byte) ([]moduleJSON, error) {

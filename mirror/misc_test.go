@@ -206,3 +206,12 @@ func TestPlanProgressText(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenHidesCredentials: a mirror URL that does not parse is named in
+// the error without its password.
+func TestOpenHidesCredentials(t *testing.T) {
+	_, err := Open(context.Background(), "https://user:hunter2@bad host/x", Options{})
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("Open: %v", err)
+	}
+}

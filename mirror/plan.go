@@ -354,7 +354,7 @@ func (b *planBuild) ensure() ensureFunc {
 				b.plan.Downloaded = append(b.plan.Downloaded, m)
 			}
 		}
-		sortVersions(b.plan.Downloaded)
+		module.Sort(b.plan.Downloaded)
 		return failed
 	}
 }
@@ -392,7 +392,7 @@ func (b *planBuild) verify(ctx context.Context) error {
 	for m := range b.wants {
 		ms = append(ms, m)
 	}
-	sortVersions(ms)
+	module.Sort(ms)
 	memo := cache.OpenZipHashes(b.c.Root, b.sel.MemoDir)
 	defer memo.Save()
 	v := &verifier{root: b.c.Root, sums: b.sums, memo: memo}

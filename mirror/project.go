@@ -51,7 +51,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 			defer cleanup()
 		}
 	default:
-		err = fmt.Errorf("%s is not in a Go module (no go.mod found)", dir)
+		err = errors.New("not in a Go module (no go.mod or go.work found)")
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
@@ -96,8 +96,8 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 			c.graph = append(c.graph, to)
 		}
 	}
-	sortVersions(c.full)
-	sortVersions(c.graph)
+	module.Sort(c.full)
+	module.Sort(c.graph)
 	return c, main, nil
 }
 

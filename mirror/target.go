@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -122,6 +123,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
+		// url.Error repeats the URL, credentials and all: keep only why.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("invalid mirror URL %q: %v", redact(rawURL), err)
 	}
 	switch u.Scheme {
@@ -180,24 +186,19 @@ func IsName(to string) bool { return !strings.ContainsAny(to, ":/\\") }
 // localPath is the absolute path a file://, athens:// or bundle:// URL
 // names. Like file:// GOPROXY entries they take a path only.
 func localPath(u *url.URL) (string, error) {
-	if u.Host != "" {
-		return "", fmt.Errorf("invalid %s URL %s: names host %q; use %s:///absolute/path", u.Scheme, u.Redacted(), u.Host, u.Scheme)
-	}
-	p := filepath.FromSlash(u.Path)
-	if len(p) > 2 && p[0] == '\\' && filepath.VolumeName(p[1:]) != "" {
-		p = p[1:] // file:///C:/x on Windows
-	}
-	if !filepath.IsAbs(p) || u.RawQuery != "" {
-		return "", fmt.Errorf("invalid %s URL %s: want %s:///absolute/path", u.Scheme, u.Redacted(), u.Scheme)
+	p, err := proxy.FilePath(u)
+	if err != nil {
+		return "", err
 	}
 	return filepath.Clean(p), nil
 }
 
+// redact hides the credentials of a mirror URL, parsed or not.
 func redact(s string) string {
 	if u, err := url.Parse(s); err == nil {
 		return u.Redacted()
 	}
-	return s
+	return proxy.RedactURL(s)
 }
 
 // Source is the content of one file to push: a local file or bytes.

@@ -35,7 +35,7 @@ func remoteRoot(r Remote) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fileRoot(u)
+	return FilePath(u)
 }
 
 func catalogFile(ctx context.Context, r Remote) ([]string, error) {

@@ -105,7 +105,7 @@ func ParseRemote(s string) (Remote, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return Remote{}, fmt.Errorf("invalid proxy URL %q", redactString(s))
+		return Remote{}, fmt.Errorf("invalid proxy URL %q", RedactURL(s))
 	}
 	r := Remote{Name: displayName(u), URL: s}
 	switch u.Scheme {
@@ -115,7 +115,7 @@ func ParseRemote(s string) (Remote, error) {
 		}
 		r.Kind = KindHTTP
 	case "file":
-		if _, err := fileRoot(u); err != nil {
+		if _, err := FilePath(u); err != nil {
 			return Remote{}, err
 		}
 		r.Kind = KindFile
@@ -127,16 +127,17 @@ func ParseRemote(s string) (Remote, error) {
 	return r, nil
 }
 
-// fileRoot returns the directory a file:// URL names. Like the go command we
+// FilePath returns the local path a file:// URL names (or any URL of that
+// shape: mirrors take athens:// and bundle:// too). Like the go command we
 // take a path only: a host would mean a UNC share on Windows and nothing
 // sensible elsewhere, so we reject it rather than guess.
-func fileRoot(u *url.URL) (string, error) {
+func FilePath(u *url.URL) (string, error) {
 	name := displayName(u)
 	if u.Host != "" {
-		return "", fmt.Errorf("invalid file:// proxy URL %s: names host %q; use file:///absolute/path", name, u.Host)
+		return "", fmt.Errorf("invalid %s:// URL %s: names host %q; use %[1]s:///absolute/path", u.Scheme, name, u.Host)
 	}
 	if u.Opaque != "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.Path == "" {
-		return "", fmt.Errorf("invalid file:// proxy URL %s: want file:///absolute/path", name)
+		return "", fmt.Errorf("invalid %s:// URL %s: want %[1]s:///absolute/path", u.Scheme, name)
 	}
 	p := u.Path
 	// file:///C:/x has path "/C:/x"; the drive letter starts the real path.
@@ -145,7 +146,7 @@ func fileRoot(u *url.URL) (string, error) {
 	}
 	p = filepath.FromSlash(p)
 	if !filepath.IsAbs(p) {
-		return "", fmt.Errorf("invalid file:// proxy URL %s: path is not absolute", name)
+		return "", fmt.Errorf("invalid %s:// URL %s: path is not absolute", u.Scheme, name)
 	}
 	return p, nil
 }
@@ -164,9 +165,9 @@ func displayName(u *url.URL) string {
 	return s
 }
 
-// redactString is displayName for text that did not parse as a URL: it
+// RedactURL is displayName for text that did not parse as a URL: it
 // hides everything between the scheme and the last '@'.
-func redactString(s string) string {
+func RedactURL(s string) string {
 	scheme, rest, ok := strings.Cut(s, "://")
 	if i := strings.LastIndexByte(rest, '@'); ok && i >= 0 {
 		return scheme + "://xxxxx" + rest[i:]

@@ -112,7 +112,7 @@ func TestRemoteNameRedacted(t *testing.T) {
 			t.Errorf("ParseRemote(%q).URL = %q, want it unchanged", in, r.URL)
 		}
 	}
-	if got := redactString("https://user:hunter2@bad host/x"); strings.Contains(got, "hunter2") {
-		t.Errorf("redactString leaks: %q", got)
+	if got := RedactURL("https://user:hunter2@bad host/x"); strings.Contains(got, "hunter2") {
+		t.Errorf("RedactURL leaks: %q", got)
 	}
 }
