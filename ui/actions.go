@@ -8,7 +8,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"golang.org/x/mod/module"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/mirror"
@@ -68,7 +67,7 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Prune):
 		return m.openDialog(newPruneDialog(m, nil)), true
 	case key.Matches(msg, k.Push):
-		marked, _ := m.local.marked()
+		marked := m.local.markedKeys()
 		if len(marked) == 0 {
 			m.setFlash(m.st.WarnText.Render("nothing marked: space marks versions or modules to push"))
 			return nil, true
@@ -85,16 +84,12 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		}
 		return m.openDialog(newFetchDialog(m)), true
 	case key.Matches(msg, k.Evict):
-		marked, _ := m.local.marked()
+		marked := m.local.markedKeys()
 		if len(marked) == 0 {
 			m.setFlash(m.st.WarnText.Render("nothing marked: space marks versions or modules to evict"))
 			return nil, true
 		}
-		var sel []module.Version
-		for _, v := range marked {
-			sel = append(sel, versionKey(v))
-		}
-		return m.openDialog(newPruneDialog(m, sel)), true
+		return m.openDialog(newPruneDialog(m, marked)), true
 	}
 	return nil, false
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/progress"
@@ -135,4 +136,18 @@ func keyHint(st *Styles, pairs ...string) string {
 		parts = append(parts, st.Key.Render(pairs[i])+" "+st.Dim.Render(pairs[i+1]))
 	}
 	return strings.Join(parts, st.Dim.Render(" · "))
+}
+
+// capped renders the first n items, one line each, and then how many more
+// there are ("… and 3 more errors") rather than letting a dialog outgrow
+// the screen.
+func capped[T any](st *Styles, items []T, n int, more string, line func(T) string) []string {
+	var out []string
+	for i, it := range items {
+		if i == n {
+			return append(out, st.Dim.Render(fmt.Sprintf("… and %d more %s", len(items)-n, more)))
+		}
+		out = append(out, line(it))
+	}
+	return out
 }

@@ -36,9 +36,7 @@ func newFetchDialog(m *Model) *fetchDialog {
 	return d
 }
 
-func (d *fetchDialog) setSize(w, h int)     { d.width, d.height = w, h }
-func (d *fetchDialog) setStyles(st *Styles) { d.st = st }
-func (d *fetchDialog) busy() bool           { return d.running }
+func (d *fetchDialog) busy() bool { return d.running }
 
 func (d *fetchDialog) start(m *Model) tea.Cmd {
 	if m.opts.ReadOnly {

@@ -27,6 +27,7 @@ type pruneDialog struct {
 	stage   pruneStage
 	gen     int // bumped by each replan
 	plan    *cache.Plan
+	largest []cache.Action // of plan, worked out once rather than per frame
 	err     error
 	pruner  *cache.Pruner
 	result  *cache.PruneResult
@@ -108,6 +109,9 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil // a replan superseded it
 		}
 		d.plan, d.err = msg.plan, msg.err
+		if d.plan != nil {
+			d.largest = d.plan.Largest(5)
+		}
 		d.stage = stagePreview
 		return nil
 	case pruneDoneMsg:
@@ -278,7 +282,7 @@ func (d *pruneDialog) previewView(title string) string {
 	if len(p.Actions) > 0 {
 		body = append(body, "", st.Bold.Render("largest"))
 		now := time.Now()
-		for _, a := range p.Largest(5) {
+		for _, a := range d.largest {
 			mode := st.Dim.Render(fmt.Sprintf("%-4s", a.Mode))
 			if a.Mode == cache.ModeFull {
 				mode = st.WarnText.Render("full")
@@ -352,35 +356,23 @@ func (d *pruneDialog) doneView(title string) string {
 		return d.failed(title, d.err, "enter")
 	}
 	r := d.result
-	var dir, full int
-	for _, a := range r.Done {
-		if a.Mode == cache.ModeFull {
-			full++
-		} else {
-			dir++
-		}
-	}
+	dir, full := r.Count()
 	head := st.OKText.Render("✓ ") + fmt.Sprintf("freed %s: %s, %s", st.Bold.Render(units.Bytes(r.Freed)), units.Count(dir, "tree"), units.Count(full, "whole version"))
 	if n := len(r.Strays); n > 0 {
 		head += fmt.Sprintf(", %s", units.Count(n, "leftover"))
+	}
+	if n := len(r.VCS); n > 0 {
+		head += fmt.Sprintf(", %s", units.Count(n, "VCS clone"))
 	}
 	if r.Cancelled {
 		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("freed %s; the cache is sound and P carries on", units.Bytes(r.Freed))
 	}
 	body := []string{head, st.Dim.Render(fmt.Sprintf("took %s", units.Elapsed(d.took)))}
-	for i, s := range r.Skipped {
-		if i == 4 {
-			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more skipped", len(r.Skipped)-4)))
-			break
-		}
-		body = append(body, st.WarnText.Render("skipped ")+s.Item+": "+s.Reason)
-	}
-	for i, err := range r.Errors {
-		if i == 4 {
-			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more errors", len(r.Errors)-4)))
-			break
-		}
-		body = append(body, st.DangerText.Render("✗ ")+err.Error())
-	}
+	body = append(body, capped(st, r.Skipped, 4, "skipped", func(s cache.Skip) string {
+		return st.WarnText.Render("skipped ") + s.Item + ": " + s.Reason
+	})...)
+	body = append(body, capped(st, r.Errors, 4, "errors", func(err error) string {
+		return st.DangerText.Render("✗ ") + err.Error()
+	})...)
 	return d.box(title, body, keyHint(st, "enter", "close"))
 }

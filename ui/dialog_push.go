@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
 
-	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/mirror"
 )
@@ -66,11 +65,8 @@ type pushDoneMsg struct {
 	err error
 }
 
-func newPushDialog(m *Model, marked []*cache.Version) *pushDialog {
-	d := &pushDialog{dialogBase: newDialogBase(), choices: append([]Mirror(nil), m.opts.Actions.Mirrors...)}
-	for _, v := range marked {
-		d.sel = append(d.sel, versionKey(v))
-	}
+func newPushDialog(m *Model, marked []module.Version) *pushDialog {
+	d := &pushDialog{dialogBase: newDialogBase(), choices: append([]Mirror(nil), m.opts.Actions.Mirrors...), sel: marked}
 	d.choices = append(d.choices, Mirror{Name: "another target…"})
 	d.url = textinput.New()
 	d.url.Placeholder = "file:///srv/goproxy · s3://bucket/prefix?endpoint=… · https://host/path/ · bundle:///tmp/deps.tar.zst"
@@ -101,7 +97,7 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 	}
 	d.stage = pushPlanning
 	ctx := d.background()
-	acts, c, sel := m.opts.Actions, m.state.Cache, d.sel
+	acts, c, sel, store := m.opts.Actions, m.state.Cache, d.sel, m.store
 	env := m.goEnv()
 	return m.work(d, func() tea.Msg {
 		t, err := acts.OpenTarget(ctx, to)
@@ -113,6 +109,11 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		d.planner = p
 		d.mu.Unlock()
 		plan, err := p.Run(ctx)
+		// Planning downloads what the cache lacks; show it whether or
+		// not the push goes ahead.
+		if plan != nil && len(plan.Downloaded) > 0 {
+			store.Rescan()
+		}
 		if err != nil {
 			t.Close()
 			return pushPlanMsg{err: err}
@@ -133,10 +134,6 @@ func (d *pushDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		d.result, d.err, d.stage = msg.res, msg.err, pushDone
 		if d.target != nil {
 			d.target.Close()
-		}
-		// A push may have downloaded what the cache lacked.
-		if d.plan != nil && len(d.plan.Downloaded) > 0 {
-			m.store.Rescan()
 		}
 	case tea.KeyPressMsg:
 		return d.key(m, msg)
@@ -277,13 +274,9 @@ func (d *pushDialog) previewView(title string) string {
 	if n := len(d.plan.SumDB); n > 0 {
 		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %s, so clients keep GOSUMDB on offline", units.Count(n, "cached file"))))
 	}
-	for i, r := range d.plan.Refused {
-		if i == 5 {
-			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more refused", len(d.plan.Refused)-5)))
-			break
-		}
-		body = append(body, st.DangerText.Render("refused ")+r.String())
-	}
+	body = append(body, capped(st, d.plan.Refused, 5, "refused", func(r mirror.Refusal) string {
+		return st.DangerText.Render("refused ") + r.String()
+	})...)
 	hints := []string{"esc", "cancel"}
 	if len(d.plan.Versions) > 0 {
 		hints = append([]string{"enter", "push"}, hints...)
@@ -320,13 +313,9 @@ func (d *pushDialog) doneView(title string) string {
 		head = st.DangerText.Render(fmt.Sprintf("✗ %s failed", units.Count(len(r.Failures), "file"))) + fmt.Sprintf("; %d pushed", r.Sent)
 	}
 	body := []string{head}
-	for i, f := range r.Failures {
-		if i == 4 {
-			body = append(body, st.Dim.Render(fmt.Sprintf("… and %d more", len(r.Failures)-4)))
-			break
-		}
-		body = append(body, st.DangerText.Render("✗ ")+f.Error())
-	}
+	body = append(body, capped(st, r.Failures, 4, "failed", func(f *mirror.FileError) string {
+		return st.DangerText.Render("✗ ") + f.Error()
+	})...)
 	if env := d.plan.Settings.Env(); len(env) > 0 && len(r.Failures) == 0 {
 		body = append(body, "", "clients use it with:")
 		for _, kv := range env {

@@ -52,7 +52,7 @@ type repairDoneMsg struct {
 // on: one version, or every version of a module.
 func newVerifyDialog(m *Model) *verifyDialog {
 	d := &verifyDialog{dialogBase: newDialogBase(), noWrites: m.opts.ReadOnly}
-	if marked, _ := m.local.marked(); len(marked) > 0 {
+	if marked := m.local.marked(); len(marked) > 0 {
 		d.versions, d.what = marked, units.Count(len(marked), "marked version")
 	} else if r, ok := m.local.selected(); ok {
 		if r.ver != nil {

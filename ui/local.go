@@ -2,13 +2,15 @@ package ui
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/units"
@@ -163,16 +165,7 @@ func (p *localPane) clamp() {
 	if p.cursor < 0 {
 		p.cursor = 0
 	}
-	h := p.listHeight()
-	if p.cursor < p.offset {
-		p.offset = p.cursor
-	}
-	if p.cursor >= p.offset+h {
-		p.offset = p.cursor - h + 1
-	}
-	if p.offset > max(0, len(p.rows)-h) {
-		p.offset = max(0, len(p.rows)-h)
-	}
+	p.offset = scrollTo(p.cursor, p.offset, p.listHeight(), len(p.rows))
 }
 
 func (p *localPane) move(d int) {
@@ -236,22 +229,25 @@ func (p *localPane) markedTotal() (n int, bytes int64) {
 	return len(p.marks), bytes
 }
 
-// marked returns the marked versions in module then semver order, with
-// their total size.
-func (p *localPane) marked() ([]*cache.Version, int64) {
-	var out []*cache.Version
-	var n int64
-	for _, v := range p.marks {
-		out = append(out, v)
-		n += v.Bytes()
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Path != out[j].Path {
-			return out[i].Path < out[j].Path
+// marked returns the marked versions in module then semver order.
+func (p *localPane) marked() []*cache.Version {
+	out := slices.Collect(maps.Values(p.marks))
+	slices.SortFunc(out, func(a, b *cache.Version) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
 		}
-		return out[i].Version < out[j].Version
+		return semver.Compare(a.Version, b.Version)
 	})
-	return out, n
+	return out
+}
+
+// markedKeys is marked as module versions, for the actions that name them.
+func (p *localPane) markedKeys() []module.Version {
+	var out []module.Version
+	for _, v := range p.marked() {
+		out = append(out, versionKey(v))
+	}
+	return out
 }
 
 // setFindings records a verify's findings for the versions it checked,
@@ -442,10 +438,7 @@ func (p *localPane) renderVersion(v *cache.Version, now time.Time) string {
 	if p.marks[versionKey(v)] != nil {
 		mark = st.MarkText.Render("●")
 	}
-	used := v.LastUsed
-	if !p.atimeOK() {
-		used = v.Downloaded
-	}
+	used := v.Used() // as module rows show it
 	state := p.stateOf(v)
 	word := st.State(state).Render(fit(state.String(), 8))
 	if p.c.Partial {
