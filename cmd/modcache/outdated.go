@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 	"sync/atomic"
 	"time"
 
@@ -108,8 +107,7 @@ func checkOutdated(ctx context.Context, src proxy.Source, mods []*cache.Module, 
 		})
 	}
 	g.Wait()
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Path < rows[j].Path })
-	return rows
+	return rows // in mods' order: by path, as Cache.Modules is
 }
 
 // newestCached is the newest version whose code is in the cache. Versions

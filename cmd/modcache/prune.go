@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -18,7 +17,7 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
 	"github.com/modcache/modcache/internal/units"
-	"github.com/modcache/modcache/proxy"
+	"github.com/modcache/modcache/mirror"
 )
 
 func init() { commands = append(commands, (*app).pruneCommand) }
@@ -172,7 +171,7 @@ func (a *app) pinProjects(ctx context.Context, pol *cache.Policy, root string, p
 		return nil, err
 	}
 	dirs = append(projects, dirs...)
-	env := append(os.Environ(), "GOMODCACHE="+root)
+	env := append(a.childEnv(), "GOMODCACHE="+root)
 	pins, pinNotes, err := cache.PinProjects(ctx, dirs, env)
 	if err != nil {
 		return nil, err
@@ -185,18 +184,28 @@ func (a *app) pinProjects(ctx context.Context, pol *cache.Policy, root string, p
 // filesystem, so tests can plan for a full disk.
 var testDisk *cache.DiskSpace
 
+// configPolicy is the config's [prune] section as a policy, for the CLI
+// and the TUI alike.
+func (a *app) configPolicy() (*config.Config, cache.Policy, error) {
+	cfg, err := a.config()
+	if err != nil {
+		return nil, cache.Policy{}, err
+	}
+	pol, err := cache.PolicyFromConfig(cfg.Prune)
+	if err != nil {
+		return nil, cache.Policy{}, fmt.Errorf("%s: %v", cfg.Path, err)
+	}
+	return cfg, pol, nil
+}
+
 // prunePolicy builds the policy from the flags and the config's [prune]
 // section: goals come from the flags when any is given, else from the
 // config; other settings from flags when set, else from the config.
 // Protections from the config (keep, keep-projects) always apply.
 func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, projects, globs []string, err error) {
-	cfg, err := a.config()
+	cfg, pol, err := a.configPolicy()
 	if err != nil {
 		return pol, nil, nil, err
-	}
-	pol, err = cache.PolicyFromConfig(cfg.Prune)
-	if err != nil {
-		return pol, nil, nil, fmt.Errorf("%s: %v", cfg.Path, err)
 	}
 	changed := cmd.Flags().Changed
 	if changed("ttl") || changed("max-size") || changed("keep-free") {
@@ -262,13 +271,8 @@ func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, p
 	return pol, projects, cfg.Prune.Projects, nil
 }
 
-// remoteLookup answers which versions of a module some remote could serve
-// again, asking every remote the TUI and `modcache remote` show (each
-// GOPROXY entry, then the config's mirrors) the way they ask: proxy.Held,
-// one list request per remote plus one per cached version a list leaves
-// out (proxies do not list pseudo-versions). A remote is asked only about
-// the versions no remote before it holds, and none once all are held, so
-// one slow or dead mirror does not hold up what the first proxy answered.
+// remoteLookup is prune's question to the remotes the TUI and `modcache
+// remote` show: each GOPROXY entry, then the config's mirrors.
 func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	sources, err := a.sources()
 	if err != nil {
@@ -278,57 +282,7 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A remote that does not answer is waited for once per minute, not
-	// once per module.
-	breaker := &proxy.Breaker{}
-	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
-		// go fetches a GOPRIVATE module from its origin, never from a
-		// proxy, whatever kind of proxy it is: none can serve it back.
-		if client.Private(path) {
-			return cache.ModuleAvailability{Private: true}
-		}
-		var out cache.ModuleAvailability
-		reached := false
-		missing := slices.Clone(versions)
-		for _, src := range sources {
-			if reached && len(missing) == 0 {
-				break
-			}
-			if src.Unavailable() != "" {
-				continue // direct, off: nothing to ask
-			}
-			if err := breaker.Down(src); err != nil {
-				out.Err = err
-				continue
-			}
-			// Each remote gets its own budget (a list, then a .mod per
-			// version it leaves out), so a hanging one leaves the next
-			// its full time.
-			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			r := proxy.Held(rctx, src, path, missing)
-			cancel()
-			if ctx.Err() == nil { // not the caller's own cancellation
-				breaker.Record(src, r.Err)
-			}
-			switch {
-			case r.Private:
-				return cache.ModuleAvailability{Private: true}
-			case r.Err != nil:
-				out.Err = r.Err
-			default:
-				reached = true
-				out.Versions = append(out.Versions, r.Versions...)
-				missing = slices.DeleteFunc(missing, r.Has)
-			}
-		}
-		switch {
-		case reached:
-			out.Err = nil
-		case out.Err == nil:
-			out.Err = errors.New("no remote to ask: GOPROXY has only direct or off")
-		}
-		return out
-	}, nil
+	return mirror.RemoteLookup(sources, client.Private), nil
 }
 
 func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {

@@ -104,8 +104,9 @@ func (r *remoteReport) failed() bool {
 func describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, path string) *remoteReport {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
+	m := c.Find(path)
 	var versions []string
-	if m := c.Find(path); m != nil {
+	if m != nil {
 		versions = m.VersionList()
 	}
 	reports := make([]*proxy.Report, len(sources))
@@ -117,7 +118,7 @@ func describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, pa
 
 	rep := &remoteReport{Path: path, Local: []localVersion{}, Remotes: []remoteEntry{}, Irreplaceable: []string{}}
 	local := map[string]cache.State{}
-	if m := c.Find(path); m != nil {
+	if m != nil {
 		for _, v := range m.Versions {
 			rep.Local = append(rep.Local, localVersion{v.Version, v.State})
 			local[v.Version] = v.State

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -64,13 +63,9 @@ func (a *app) uiOptions() (ui.Options, error) {
 // section, with the pins of its keep-projects. With no goal there, the
 // UI's default goal applies, and the section's protections still do.
 func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, []string, error) {
-	cfg, err := a.config()
+	cfg, pol, err := a.configPolicy()
 	if err != nil {
 		return cache.Policy{}, nil, err
-	}
-	pol, err := cache.PolicyFromConfig(cfg.Prune)
-	if err != nil {
-		return cache.Policy{}, nil, fmt.Errorf("%s: %v", cfg.Path, err)
 	}
 	var notes []string
 	if !pol.HasGoal() {

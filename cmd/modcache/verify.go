@@ -71,7 +71,7 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 			}
 			damaged := len(rep.Findings) > 0
 			if repair && damaged {
-				res, err := cache.Repair(cmd.Context(), c.Root, rep.Findings, os.Environ())
+				res, err := cache.Repair(cmd.Context(), c.Root, rep.Findings, a.childEnv())
 				if err != nil {
 					return err
 				}

@@ -139,10 +139,7 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 		PrunePolicy: func(context.Context, string) (cache.Policy, []string, error) {
 			return cache.Policy{TTL: 30 * 24 * time.Hour, KeepLatest: 1}, nil, nil
 		},
-		Lookup: func(ctx context.Context, path string, _ []string) cache.ModuleAvailability {
-			vs, _, err := client.ListChain(ctx, path)
-			return cache.ModuleAvailability{Versions: vs, Err: err}
-		},
+		Lookup:  mirror.RemoteLookup(sources, client.Private),
 		Mirrors: []ui.Mirror{{Name: "team", URL: "file:///srv/goproxy"}},
 		OpenTarget: func(ctx context.Context, to string) (mirror.Target, error) {
 			return mirror.Open(ctx, team.Dir, mirror.Options{})

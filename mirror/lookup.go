@@ -1,0 +1,71 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/proxy"
+)
+
+// RemoteLookup answers, for prune, which versions of a module some source
+// could serve again, asking the way the UI's remote pane asks: proxy.Held,
+// one list request per source plus one per cached version a list leaves
+// out (proxies do not list pseudo-versions). A source is asked only about
+// the versions no source before it holds, and none once all are held, so
+// one slow or dead mirror does not hold up what the first proxy answered.
+// private reports GOPRIVATE/GONOPROXY paths, which go fetches from their
+// origin, never from a proxy: none can serve them back.
+func RemoteLookup(sources []proxy.Source, private func(path string) bool) cache.RemoteLookup {
+	// A source that does not answer is waited for once per minute, not
+	// once per module.
+	breaker := &proxy.Breaker{}
+	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
+		if private(path) {
+			return cache.ModuleAvailability{Private: true}
+		}
+		var out cache.ModuleAvailability
+		reached := false
+		missing := slices.Clone(versions)
+		for _, src := range sources {
+			if reached && len(missing) == 0 {
+				break
+			}
+			if src.Unavailable() != "" {
+				continue // direct, off: nothing to ask
+			}
+			if err := breaker.Down(src); err != nil {
+				out.Err = err
+				continue
+			}
+			// Each source gets its own budget (a list, then a .mod per
+			// version it leaves out), so a hanging one leaves the next
+			// its full time.
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			r := proxy.Held(rctx, src, path, missing)
+			cancel()
+			if ctx.Err() == nil { // not the caller's own cancellation
+				breaker.Record(src, r.Err)
+			}
+			switch {
+			case r.Private:
+				return cache.ModuleAvailability{Private: true}
+			case r.Err != nil:
+				out.Err = r.Err
+			default:
+				reached = true
+				out.Versions = append(out.Versions, r.Versions...)
+				missing = slices.DeleteFunc(missing, r.Has)
+			}
+		}
+		switch {
+		case reached:
+			out.Err = nil
+		case out.Err == nil:
+			out.Err = errors.New("no remote to ask: GOPROXY has only direct or off")
+		}
+		return out
+	}
+}
