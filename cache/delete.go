@@ -301,3 +301,11 @@ func removeVCS(root string, r VCSRepo, wait time.Duration) (skip string, err err
 	}
 	return "", d.removeAll(hash)
 }
+
+// lock takes the exclusive lock go's lockedfile takes on name, polling
+// without blocking for up to wait. A go command holding it is downloading
+// or extracting that version; after wait the caller skips the version.
+func (d *safeDir) lock(name string, wait time.Duration) (unlock func(), err error) {
+	_, unlock, err = d.lockFile(name, wait)
+	return unlock, err
+}

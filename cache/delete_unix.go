@@ -171,14 +171,6 @@ func removeOnce(parent int, name, full string) error {
 	return unix.Unlinkat(parent, name, unix.AT_REMOVEDIR)
 }
 
-// lock takes the exclusive flock go's lockedfile takes on name, polling
-// without blocking for up to wait. A go command holding it is downloading
-// or extracting that version; after wait the caller skips the version.
-func (d *safeDir) lock(name string, wait time.Duration) (unlock func(), err error) {
-	_, unlock, err = d.lockFile(name, wait)
-	return unlock, err
-}
-
 // lockFile is lock, also returning the locked file for reading and writing
 // (list is locked and rewritten in place). It is opened through the
 // directory's handle and never through a symlink.

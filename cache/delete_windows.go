@@ -118,11 +118,6 @@ func removeAllPath(dir string) error {
 	return os.Remove(dir)
 }
 
-func (d *safeDir) lock(name string, wait time.Duration) (unlock func(), err error) {
-	_, unlock, err = d.lockFile(name, wait)
-	return unlock, err
-}
-
 // lockFile takes the LockFileEx lock go's lockedfile takes on name,
 // polling for up to wait, and returns the locked file with its unlock.
 func (d *safeDir) lockFile(name string, wait time.Duration) (*os.File, func(), error) {

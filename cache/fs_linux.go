@@ -29,6 +29,21 @@ func diskSpace(root string) (DiskSpace, error) {
 	return DiskSpace{Total: int64(st.Blocks) * st.Bsize, Free: int64(st.Bavail) * st.Bsize}, nil
 }
 
+// openatNoAtime is openat with O_NOATIME, so reading does not count as
+// use. O_NOATIME is only for the file's owner; for others it opens the
+// file normally.
+func openatNoAtime(dirfd int, name string, flags int) (int, error) {
+	for {
+		fd, err := unix.Openat(dirfd, name, flags|unix.O_NOATIME, 0)
+		if err == unix.EPERM {
+			fd, err = unix.Openat(dirfd, name, flags, 0)
+		}
+		if err != unix.EINTR {
+			return fd, err
+		}
+	}
+}
+
 // openNoAtime opens a file for reading without moving its access time, so
 // that looking at the cache does not make everything look recently used.
 // O_NOATIME needs the caller to own the file; otherwise the file is opened

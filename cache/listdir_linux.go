@@ -67,17 +67,7 @@ func listDir(dir string, fn func(name string, st fileStat)) error {
 var direntBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 func openDir(dir string) (int, error) {
-	const flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
-	for {
-		fd, err := unix.Open(dir, flags|unix.O_NOATIME, 0)
-		if err == unix.EPERM {
-			fd, err = unix.Open(dir, flags, 0)
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		return fd, err
-	}
+	return openatNoAtime(unix.AT_FDCWD, dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC)
 }
 
 func direntName(d *unix.Dirent) string {

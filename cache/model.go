@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/semver"
@@ -213,19 +215,11 @@ func (m *Module) Used() time.Time {
 
 // Find returns the module with the given path, or nil.
 func (c *Cache) Find(path string) *Module {
-	lo, hi := 0, len(c.Modules)
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if c.Modules[mid].Path < path {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
+	i, ok := slices.BinarySearchFunc(c.Modules, path, func(m *Module, p string) int { return strings.Compare(m.Path, p) })
+	if !ok {
+		return nil
 	}
-	if lo < len(c.Modules) && c.Modules[lo].Path == path {
-		return c.Modules[lo]
-	}
-	return nil
+	return c.Modules[i]
 }
 
 // Lookup returns the given version of a module, or nil.

@@ -15,10 +15,7 @@ import (
 func (hs *hasher) file(dir *os.File, name, full string) (s [sha256.Size]byte, size int64, err error) {
 	const flags = unix.O_RDONLY | unix.O_CLOEXEC | unix.O_NOFOLLOW
 	dfd := int(dir.Fd())
-	fd, err := unix.Openat(dfd, name, flags|unix.O_NOATIME, 0)
-	if err == unix.EPERM { // O_NOATIME is only for the file's owner
-		fd, err = unix.Openat(dfd, name, flags, 0)
-	}
+	fd, err := openatNoAtime(dfd, name, flags)
 	if err != nil {
 		return s, 0, &os.PathError{Op: "open", Path: full, Err: err}
 	}
