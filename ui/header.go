@@ -102,7 +102,7 @@ func (m *Model) activityLine() string {
 		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d not written by go", n)))
 	}
 	if n := len(c.Strays); n > 0 {
-		parts = append(parts, st.WarnText.Render(fmt.Sprintf("%d leftovers", n)))
+		parts = append(parts, st.WarnText.Render(units.Count(n, "leftover")))
 	}
 	if !c.Atime.Available {
 		parts = append(parts, st.WarnText.Render("last use unknown: "+c.Atime.Reason))
