@@ -30,3 +30,13 @@ func isolate(t *testing.T) {
 	t.Setenv("MODCACHE_CONFIG", t.TempDir()+"/config.toml")
 	t.Setenv("NO_COLOR", "1")
 }
+
+// outdated compares modules: a pattern with a version is a usage error,
+// not a silent empty answer.
+func TestOutdatedRefusesVersionPattern(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, "outdated", "--modcache", t.TempDir(), "golang.org/x/*@v1.*")
+	if r.code != 2 || !strings.Contains(r.stderr, "without @VERSION") {
+		t.Errorf("exit %d: %s", r.code, r.stderr)
+	}
+}

@@ -36,6 +36,12 @@ Private modules (GOPRIVATE/GONOPROXY) are skipped: go fetches them directly.`,
 			if err != nil {
 				return usagef(cmd, "%v", err)
 			}
+			for i, p := range pats {
+				if p.Version != "" {
+					// outdated compares modules: a version would match nothing.
+					return usagef(cmd, "%s: outdated takes module paths or patterns without @VERSION", args[i])
+				}
+			}
 			if jobs < 1 {
 				return usagef(cmd, "invalid --jobs %d: use 1 or more", jobs)
 			}
