@@ -16,6 +16,7 @@ import (
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/units"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 	modzip "golang.org/x/mod/zip"
 )
 
@@ -253,8 +254,13 @@ func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*Impor
 		slices.SortFunc(vp.Files, func(x, y *File) int { return strings.Compare(x.Name, y.Name) })
 		plan.Versions = append(plan.Versions, vp)
 	}
+	// Module order, as a push plans it: by path, then semver, so v1.10.0
+	// follows v1.9.0.
 	slices.SortFunc(plan.Versions, func(x, y *VersionPlan) int {
-		return strings.Compare(x.Module().String(), y.Module().String())
+		if c := strings.Compare(x.Path, y.Path); c != 0 {
+			return c
+		}
+		return semver.Compare(x.Version, y.Version)
 	})
 	if t.Features().SumDB {
 		var names []string
