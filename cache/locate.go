@@ -11,13 +11,14 @@ import (
 // GoEnv is what Locate needs from `go env`; goenv.Env satisfies it.
 type GoEnv interface{ Get(key string) string }
 
-// Locate finds the module cache root the way the go command does: the
+// Resolve names the module cache root the way the go command does: the
 // explicit flag value first, then $GOMODCACHE, then `go env GOMODCACHE`
 // (which already covers the go env file), then $GOPATH/pkg/mod with
-// GOPATH's default. A relative path is an error, as it is for go; so is a
-// root that does not exist.
-func Locate(flag string, goenv GoEnv) (string, error) {
-	root, source := flag, "--modcache"
+// GOPATH's default. It also says where the name came from, for messages.
+// A relative path is an error, as it is for go. The root need not exist:
+// fetch and import create it.
+func Resolve(flag string, goenv GoEnv) (root, source string, err error) {
+	root, source = flag, "--modcache"
 	if root == "" {
 		root, source = os.Getenv("GOMODCACHE"), "GOMODCACHE"
 	}
@@ -29,7 +30,7 @@ func Locate(flag string, goenv GoEnv) (string, error) {
 		if gopath == "" {
 			home, err := os.UserHomeDir()
 			if err != nil {
-				return "", fmt.Errorf("cannot find the module cache: GOMODCACHE and GOPATH are unset and %v", err)
+				return "", "", fmt.Errorf("cannot find the module cache: GOMODCACHE and GOPATH are unset and %v", err)
 			}
 			gopath = filepath.Join(home, "go")
 		}
@@ -37,9 +38,18 @@ func Locate(flag string, goenv GoEnv) (string, error) {
 		root, source = filepath.Join(filepath.SplitList(gopath)[0], "pkg", "mod"), "GOPATH"
 	}
 	if !filepath.IsAbs(root) {
-		return "", fmt.Errorf("module cache path %q (from %s) is relative; it must be an absolute path", root, source)
+		return "", "", fmt.Errorf("module cache path %q (from %s) is relative; it must be an absolute path", root, source)
 	}
-	root = filepath.Clean(root)
+	return filepath.Clean(root), source, nil
+}
+
+// Locate finds the module cache root as Resolve names it, and requires it
+// to exist as a directory.
+func Locate(flag string, goenv GoEnv) (string, error) {
+	root, source, err := Resolve(flag, goenv)
+	if err != nil {
+		return "", err
+	}
 	fi, err := os.Stat(root)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

@@ -423,6 +423,12 @@ func TestLocate(t *testing.T) {
 	if got, err := Locate("", nil); err != nil || got != filepath.Join(dir, "pkg", "mod") {
 		t.Errorf("Locate(GOPATH) = %q, %v", got, err)
 	}
+	// Resolve names a root that does not exist yet, so fetch can create it
+	// where go would.
+	t.Setenv("GOPATH", filepath.Join(dir, "fresh"))
+	if got, source, err := Resolve("", nil); err != nil || got != filepath.Join(dir, "fresh", "pkg", "mod") || source != "GOPATH" {
+		t.Errorf("Resolve(fresh GOPATH) = %q, %q, %v", got, source, err)
+	}
 }
 
 func TestVCSAndSumDBReported(t *testing.T) {

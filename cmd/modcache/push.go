@@ -360,21 +360,15 @@ func (a *app) rootForWrite() (string, error) {
 	if err == nil {
 		return root, nil
 	}
-	dir := a.modcacheFlag
-	if dir == "" {
-		dir = os.Getenv("GOMODCACHE")
-	}
-	if dir == "" {
-		dir = a.goEnv().Get("GOMODCACHE")
-	}
-	if dir == "" || !filepath.IsAbs(dir) {
+	dir, _, resolveErr := cache.Resolve(a.modcacheFlag, lazyGoEnv{a})
+	if resolveErr != nil {
 		return "", err
 	}
 	if _, statErr := os.Stat(dir); statErr == nil {
 		return "", err // it exists, so the problem is something else
 	}
 	if mkErr := os.MkdirAll(dir, 0o777); mkErr != nil {
-		return "", mkErr
+		return "", fmt.Errorf("creating the module cache %s: %w", dir, mkErr)
 	}
 	return a.root()
 }
