@@ -1,12 +1,9 @@
 package cache
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
@@ -19,8 +16,9 @@ import (
 // module against the checksum database before writing it. It runs outside
 // any module (in a temporary directory), with env plus GOMODCACHE=root.
 // It returns the versions that failed, with go's reason; err is set only
-// when go reported nothing at all (it could not run).
-func Download(ctx context.Context, root string, env []string, vs []module.Version) (failed map[module.Version]string, err error) {
+// when go reported nothing at all (it could not run). gets, when not nil,
+// follows the files go fetches, for progress.
+func Download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) (failed map[module.Version]string, err error) {
 	failed = map[module.Version]string{}
 	if len(vs) == 0 {
 		return failed, nil
@@ -30,27 +28,24 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	args := []string{"mod", "download", "-json"}
+	args := append([]string{"mod", "download", "-json"}, gets.Flags()...)
 	for _, mv := range vs {
 		args = append(args, mv.String())
 	}
 	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
 	// get in the way outside a module.
 	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
-	out, runErr := gocmd.Run(ctx, dir, env, nil, args...)
+	out, runErr := gocmd.Run(ctx, dir, env, gets.Writer(), args...)
+	ds, err := gocmd.ParseDownloads(out)
+	if err != nil {
+		return nil, err
+	}
 	reported := map[module.Version]bool{}
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		var m struct{ Path, Version, Error string }
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, fmt.Errorf("go mod download: unexpected output: %v", err)
-		}
-		mv := module.Version{Path: m.Path, Version: m.Version}
+	for _, d := range ds {
+		mv := module.Version{Path: d.Path, Version: d.Version}
 		reported[mv] = true
-		if m.Error != "" {
-			failed[mv] = "go mod download: " + firstLine(m.Error)
+		if d.Error != "" {
+			failed[mv] = "go mod download: " + firstLine(d.Error)
 		}
 	}
 	if len(reported) == 0 && runErr != nil {

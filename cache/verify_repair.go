@@ -86,7 +86,7 @@ func Repair(ctx context.Context, root string, findings []Finding, goEnv []string
 	if len(evicted) == 0 {
 		return res, nil
 	}
-	failed, err := Download(ctx, root, goEnv, evicted)
+	failed, err := Download(ctx, root, goEnv, evicted, nil)
 	if err != nil {
 		return res, err
 	}

@@ -1,10 +1,8 @@
 package mirror
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,9 +43,8 @@ type Fetcher struct {
 	queries  []string
 	withDeps bool
 
-	requests atomic.Int64
-	current  atomic.Pointer[string]
-	done     atomic.Bool
+	gets gocmd.GetCounter
+	done atomic.Bool
 }
 
 // Fetch downloads the queries (PATH@VERSION, PATH@latest, or any query go
@@ -64,10 +61,8 @@ func NewFetcher(root string, env, queries []string, withDeps bool) *Fetcher {
 
 // Progress returns what go has fetched so far.
 func (f *Fetcher) Progress() FetchProgress {
-	p := FetchProgress{Requests: int(f.requests.Load()), Done: f.done.Load()}
-	if c := f.current.Load(); c != nil {
-		p.Current = *c
-	}
+	p := FetchProgress{Done: f.done.Load()}
+	p.Requests, p.Current = f.gets.Get()
 	return p
 }
 
@@ -145,7 +140,7 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 	}
 	// go mod graph reads, and so downloads, the go.mod of every version in
 	// the module graph.
-	if _, err := gocmd.Run(ctx, dir, env, f.progressWriter(), "mod", "graph", "-x"); err != nil {
+	if _, err := gocmd.Run(ctx, dir, env, f.gets.Writer(), append([]string{"mod", "graph"}, f.gets.Flags()...)...); err != nil {
 		return results, err
 	}
 	return results, nil
@@ -153,8 +148,8 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 
 // download runs go mod download -json and reads its answers.
 func (f *Fetcher) download(ctx context.Context, dir string, env []string, args ...string) ([]Fetched, error) {
-	out, runErr := gocmd.Run(ctx, dir, env, f.progressWriter(), append([]string{"mod", "download", "-x", "-json"}, args...)...)
-	mods, err := parseModuleJSON(out)
+	out, runErr := gocmd.Run(ctx, dir, env, f.gets.Writer(), append(append([]string{"mod", "download", "-json"}, f.gets.Flags()...), args...)...)
+	mods, err := gocmd.ParseDownloads(out)
 	if err != nil {
 		return nil, err
 	}
@@ -166,42 +161,6 @@ func (f *Fetcher) download(ctx context.Context, dir string, env []string, args .
 		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: firstLine(m.Error)})
 	}
 	return results, nil
-}
-
-// progressWriter follows go's -x output: it prints "# get URL" when a
-// download starts and "# get URL: 200 OK (0.1s)" when it ends.
-func (f *Fetcher) progressWriter() io.Writer {
-	return &lineWriter{fn: func(line string) {
-		line, ok := strings.CutPrefix(line, "# get ")
-		if !ok {
-			return
-		}
-		if url, _, done := strings.Cut(line, ": "); done {
-			f.requests.Add(1)
-			f.current.Store(&url)
-		} else {
-			f.current.Store(&line)
-		}
-	}}
-}
-
-// lineWriter calls fn with each complete line written to it. exec.Cmd
-// copies a child's stderr from one goroutine, so Writes never overlap.
-type lineWriter struct {
-	buf []byte
-	fn  func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.buf = append(w.buf, p...)
-	for {
-		i := bytes.IndexByte(w.buf, '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		w.fn(string(w.buf[:i]))
-		w.buf = w.buf[i+1:]
-	}
 }
 
 // runningGoVersion is the go line for a throwaway module: the running

@@ -1,17 +1,13 @@
 package mirror
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
 )
 
@@ -85,32 +81,10 @@ func goEnv(env []string, root string, offline bool) []string {
 	return withEnv(env, kv...)
 }
 
-// moduleJSON is one object of `go mod download -json`.
-type moduleJSON struct {
-	Path, Version, Query string
-	Error                string
-}
-
-func parseModuleJSON(data []byte) ([]moduleJSON, error) {
-	var out []moduleJSON
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		var m moduleJSON
-		err := dec.Decode(&m)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return out, fmt.Errorf("go mod download -json: unexpected output: %v", err)
-		}
-		out = append(out, m)
-	}
-}
-
 // downloadMods has go download the given versions into the cache at root
 // and returns the ones that failed with go's reason.
-func downloadMods(ctx context.Context, root string, env []string, mods []module.Version) map[module.Version]string {
-	failed, err := cache.Download(ctx, root, env, mods)
+func downloadMods(ctx context.Context, root string, env []string, mods []module.Version, gets *gocmd.GetCounter) map[module.Version]string {
+	failed, err := cache.Download(ctx, root, env, mods, gets)
 	if err != nil {
 		failed = map[module.Version]string{}
 		for _, m := range mods {

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 )
 
@@ -197,13 +202,79 @@ func TestPlanProgressText(t *testing.T) {
 		"":         "starting",
 		"project":  "asking go what the project needs",
 		"closure":  "computing the module graph",
-		"download": "downloading missing versions with go: 1/3",
+		"download": "go is downloading 3 missing versions",
 		"verify":   "verifying 1/3 versions",
 		"target":   "asking the target what it has: 1/3 files",
 	} {
 		if got := (PlanProgress{Stage: stage, Done: 1, Total: 3}).String(); got != want {
 			t.Errorf("%q: %q, want %q", stage, got, want)
 		}
+	}
+	slow := PlanProgress{Stage: "download", Total: 1, Fetched: 2, Current: "https://proxy.example/x/@v/v1.0.0.zip", Elapsed: 12500 * time.Millisecond}
+	if got, want := slow.String(), "go is downloading 1 missing version (2 files fetched, 12s); now https://proxy.example/x/@v/v1.0.0.zip"; got != want {
+		t.Errorf("slow download: %q, want %q", got, want)
+	}
+}
+
+// TestPlanShowsWhatGoFetches: while go downloads what the cache lacks from
+// a proxy that is slow to answer, the planner's progress names the file go
+// waits for, so a hanging GOPROXY does not look like a frozen tool.
+func TestPlanShowsWhatGoFetches(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	files := http.FileServer(http.Dir(c.Proxy.Dir))
+	gate := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/v2.1.0.zip") {
+			select {
+			case <-gate:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	var once sync.Once
+	release := func() { once.Do(func() { close(gate) }) }
+	defer release()
+
+	sel := Selection{Versions: mvs("example.com/gamma/v2@v2.1.0"), Env: fixture.With(c.Env, "GOPROXY="+srv.URL), MemoDir: cache.ZipHashesOff}
+	planner := NewPlanner(scan(t, c.Root), sel, nil)
+	type result struct {
+		plan *Plan
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		plan, err := planner.Run(context.Background())
+		done <- result{plan, err}
+	}()
+
+	deadline := time.After(time.Minute)
+	for {
+		pr := planner.Progress()
+		if pr.Stage == "download" && strings.HasSuffix(pr.Current, "/v2.1.0.zip") {
+			if !strings.HasPrefix(pr.String(), "go is downloading 1 missing version") || !strings.Contains(pr.String(), "; now "+srv.URL+"/example.com/gamma/v2/@v/v2.1.0.zip") {
+				t.Errorf("progress while go waits: %q", pr.String())
+			}
+			if pr.Fetched < 1 {
+				t.Errorf("go fetched the .info and .mod first, but progress counts %d files", pr.Fetched)
+			}
+			break
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the plan finished (%v) before progress showed the waiting zip; last %+v", r.err, pr)
+		case <-deadline:
+			t.Fatalf("progress never showed the waiting zip; last %+v", pr)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	release()
+	r := <-done
+	if r.err != nil || !slices.Equal(r.plan.Downloaded, sel.Versions) {
+		t.Fatalf("plan: %v, downloaded %v", r.err, r.plan.Downloaded)
 	}
 }
 

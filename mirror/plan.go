@@ -9,10 +9,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/mod/module"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/gocmd"
+	"github.com/modcache/modcache/internal/units"
 )
 
 // Selection says what to push.
@@ -151,17 +154,34 @@ func (p *Plan) files() []*File {
 type PlanProgress struct {
 	Stage       string // what it is doing: project, closure, download, verify, target
 	Done, Total int
+	// While go works (project, download): the files it has fetched, the
+	// URL it is on, and for how long the stage has run, so a slow or
+	// hanging GOPROXY shows as such instead of as a frozen count.
+	Fetched int
+	Current string
+	Elapsed time.Duration
 }
 
-// String says what the planner is doing, for a progress line.
+// String says what the planner is doing, for a progress line, with the
+// URL go is on while it fetches.
 func (p PlanProgress) String() string {
+	s := p.Headline()
+	if p.Current != "" && (p.Stage == "project" || p.Stage == "download") {
+		s += "; now " + p.Current
+	}
+	return s
+}
+
+// Headline is String without the URL, for a display that shows the URL
+// on a line of its own.
+func (p PlanProgress) Headline() string {
 	switch p.Stage {
 	case "project":
-		return "asking go what the project needs"
+		return "asking go what the project needs" + p.fetched()
 	case "closure":
 		return "computing the module graph"
 	case "download":
-		return fmt.Sprintf("downloading missing versions with go: %d/%d", p.Done, p.Total)
+		return "go is downloading " + units.Count(p.Total, "missing version") + p.fetched()
 	case "verify":
 		return fmt.Sprintf("verifying %d/%d versions", p.Done, p.Total)
 	case "target":
@@ -172,6 +192,15 @@ func (p PlanProgress) String() string {
 	return fmt.Sprintf("%s %d/%d", p.Stage, p.Done, p.Total)
 }
 
+// fetched says how much go has fetched and for how long, once it has run
+// long enough for a person to wonder.
+func (p PlanProgress) fetched() string {
+	if p.Fetched == 0 && p.Elapsed < 2*time.Second {
+		return ""
+	}
+	return fmt.Sprintf(" (%s fetched, %s)", units.Count(p.Fetched, "file"), units.Elapsed(p.Elapsed.Truncate(time.Second)))
+}
+
 // Planner builds a Plan. Run it once; poll Progress from another goroutine.
 type Planner struct {
 	c   *cache.Cache
@@ -179,7 +208,9 @@ type Planner struct {
 	t   Target
 
 	stage       atomic.Pointer[string]
+	since       atomic.Int64 // when the stage began, in Unix nanoseconds
 	done, total atomic.Int64
+	gets        gocmd.GetCounter
 }
 
 // BuildPlan computes what pushing sel from c to t involves: the versions
@@ -200,11 +231,17 @@ func (p *Planner) Progress() PlanProgress {
 	if v := p.stage.Load(); v != nil {
 		s = *v
 	}
-	return PlanProgress{Stage: s, Done: int(p.done.Load()), Total: int(p.total.Load())}
+	pr := PlanProgress{Stage: s, Done: int(p.done.Load()), Total: int(p.total.Load())}
+	if since := p.since.Load(); since != 0 {
+		pr.Elapsed = time.Since(time.Unix(0, since))
+	}
+	pr.Fetched, pr.Current = p.gets.Get()
+	return pr
 }
 
 func (p *Planner) setStage(s string, total int) {
 	p.stage.Store(&s)
+	p.since.Store(time.Now().UnixNano())
 	p.done.Store(0)
 	p.total.Store(int64(total))
 }
@@ -303,7 +340,7 @@ func (b *planBuild) addProject(ctx context.Context) error {
 		return nil
 	}
 	b.setStage("project", 0)
-	cl, mm, err := projectClosure(ctx, b.c.Root, b.sel.Project, b.sel.Env, b.sel.Offline)
+	cl, mm, err := projectClosure(ctx, b.c.Root, b.sel.Project, b.sel.Env, b.sel.Offline, &b.gets)
 	if err != nil {
 		return err
 	}
@@ -348,7 +385,7 @@ func (b *planBuild) ensure() ensureFunc {
 	}
 	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
 		b.setStage("download", len(mods))
-		failed := downloadMods(ctx, b.c.Root, b.sel.Env, mods)
+		failed := downloadMods(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
 		for _, m := range mods {
 			if _, bad := failed[m]; !bad {
 				b.plan.Downloaded = append(b.plan.Downloaded, m)

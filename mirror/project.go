@@ -26,9 +26,10 @@ import (
 //     go.mod go has read (it is in the cache now) are pushed graph-only;
 //     the others are named by pruned go.mod files that go never reads.
 //
-// Both run with the tool's module cache; offline they run with GOPROXY=off
+// Both run with the tool's module cache, traced into gets (which may be
+// nil) so a long download shows progress; offline they run with GOPROXY=off
 // and a version the cache lacks is reported missing.
-func projectClosure(ctx context.Context, root, dir string, env []string, offline bool) (*closure, *mainModule, error) {
+func projectClosure(ctx context.Context, root, dir string, env []string, offline bool, gets *gocmd.GetCounter) (*closure, *mainModule, error) {
 	env = goEnv(env, root, offline)
 	where, err := gocmd.Run(ctx, dir, env, nil, "env", "GOMOD", "GOWORK")
 	if err != nil {
@@ -57,8 +58,9 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
 	}
 
-	out, runErr := gocmd.Run(ctx, dir, env, nil, append([]string{"mod", "download", "-json"}, append(modfileFlag, "all")...)...)
-	results, err := parseModuleJSON(out)
+	args := append(append([]string{"mod", "download", "-json"}, gets.Flags()...), modfileFlag...)
+	out, runErr := gocmd.Run(ctx, dir, env, gets.Writer(), append(args, "all")...)
+	results, err := gocmd.ParseDownloads(out)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -77,7 +79,8 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		c.full = append(c.full, m)
 	}
 
-	out, err = gocmd.Run(ctx, dir, env, nil, append([]string{"mod", "graph"}, modfileFlag...)...)
+	args = append(append([]string{"mod", "graph"}, gets.Flags()...), modfileFlag...)
+	out, err = gocmd.Run(ctx, dir, env, gets.Writer(), args...)
 	if err != nil {
 		return nil, nil, offlineHint(err, offline)
 	}

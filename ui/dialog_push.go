@@ -234,8 +234,11 @@ func (d *pushDialog) view() string {
 		body := []string{st.Dim.Render("opening the target…")}
 		if p != nil {
 			pr := p.Progress()
-			body = []string{pr.String()}
-			if pr.Total > 0 {
+			body = []string{pr.Headline()}
+			if pr.Current != "" && (pr.Stage == "project" || pr.Stage == "download") {
+				body = append(body, st.Dim.Render(pr.Current))
+			}
+			if pr.Total > 0 && pr.Stage != "download" { // go reports downloads only at the end
 				body = append([]string{d.bar.ViewAs(float64(pr.Done) / float64(pr.Total))}, body...)
 			}
 			if pr.Stage == "verify" {

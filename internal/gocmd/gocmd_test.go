@@ -55,3 +55,32 @@ func TestRunFailure(t *testing.T) {
 		t.Errorf("go env GOPROXY: %q, %v", out, err)
 	}
 }
+
+// TestGetCounter: go's -x trace arrives in arbitrary chunks; only "# get"
+// lines count, and a file counts once it has ended.
+func TestGetCounter(t *testing.T) {
+	var c GetCounter
+	w := c.Writer()
+	for _, chunk := range []string{
+		"# get https://proxy.example/a/@v/v1.0.0.info\n# get https://proxy.exa",
+		"mple/a/@v/v1.0.0.info: 200 OK (0.01s)\nmkdir -p /x\n",
+		"# get https://proxy.example/a/@v/v1.0.0.zip\n",
+	} {
+		w.Write([]byte(chunk))
+	}
+	if n, cur := c.Get(); n != 1 || cur != "https://proxy.example/a/@v/v1.0.0.zip" {
+		t.Errorf("Get() = %d, %q", n, cur)
+	}
+	var none *GetCounter
+	if none.Flags() != nil || none.Writer() != nil {
+		t.Errorf("a nil counter asks go to trace")
+	}
+	if n, _ := none.Get(); n != 0 {
+		t.Errorf("a nil counter counted %d", n)
+	}
+	ds, err := ParseDownloads([]byte(`{"Path":"a","Version":"v1.0.0"}
+{"Path":"b","Version":"v2.0.0","Error":"not found"}`))
+	if err != nil || len(ds) != 2 || ds[1].Error != "not found" {
+		t.Errorf("ParseDownloads: %+v, %v", ds, err)
+	}
+}

@@ -1,0 +1,108 @@
+package gocmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+)
+
+// Downloaded is one object of `go mod download -json`: what was asked
+// (Query, when it was not a version), what go resolved it to, and go's
+// reason when it could not get it.
+type Downloaded struct {
+	Path, Version, Query string
+	Error                string
+}
+
+// ParseDownloads reads the stream of objects `go mod download -json`
+// prints, which go writes even when some modules fail.
+func ParseDownloads(out []byte) ([]Downloaded, error) {
+	var ds []Downloaded
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var d Downloaded
+		err := dec.Decode(&d)
+		if errors.Is(err, io.EOF) {
+			return ds, nil
+		}
+		if err != nil {
+			return ds, fmt.Errorf("go mod download -json: unexpected output: %v", err)
+		}
+		ds = append(ds, d)
+	}
+}
+
+// lineWriter calls fn with each complete line written to it. exec.Cmd
+// copies a child's stderr from one goroutine, so Writes never overlap.
+type lineWriter struct {
+	buf []byte
+	fn  func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.fn(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// GetCounter follows the -x trace on go's standard error, where go prints
+// "# get URL" when a download starts and "# get URL: 200 OK (0.1s)" when
+// it ends. It is how a long go mod download shows progress: go prints
+// nothing else until the end. It counts the files fetched and keeps the
+// URL go is on, for progress lines polled from another goroutine.
+type GetCounter struct {
+	mu      sync.Mutex
+	fetched int
+	current string
+}
+
+// Flags are the flags that make go trace its fetches: -x for a counter,
+// none for nil, so callers can pass an optional counter straight through.
+func (c *GetCounter) Flags() []string {
+	if c == nil {
+		return nil
+	}
+	return []string{"-x"}
+}
+
+// Writer is the stderr writer to give Run along with Flags; nil for a nil
+// counter.
+func (c *GetCounter) Writer() io.Writer {
+	if c == nil {
+		return nil
+	}
+	return &lineWriter{fn: func(line string) {
+		line, ok := strings.CutPrefix(line, "# get ")
+		if !ok {
+			return
+		}
+		url, _, ended := strings.Cut(line, ": ")
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if ended {
+			c.fetched++
+		}
+		c.current = url
+	}}
+}
+
+// Get returns how many files go has fetched and the last URL it asked
+// for. A nil counter has fetched nothing.
+func (c *GetCounter) Get() (fetched int, current string) {
+	if c == nil {
+		return 0, ""
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fetched, c.current
+}
