@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/modcache/modcache/internal/units"
 )
 
 // Breaker remembers remotes that just failed to answer, so that a run
@@ -30,8 +32,8 @@ type Breaker struct {
 const DefaultBreakerFor = time.Minute
 
 type tripped struct {
-	err   error
-	until time.Time
+	err       error
+	at, until time.Time
 }
 
 // Down returns why src is being skipped, or nil when it may be asked.
@@ -42,7 +44,11 @@ func (b *Breaker) Down(src Source) error {
 	if !ok || !b.now().Before(t.until) {
 		return nil
 	}
-	return fmt.Errorf("not asked: %w", t.err)
+	when := "just now"
+	if ago := b.now().Sub(t.at); ago >= time.Second {
+		when = units.Elapsed(ago.Truncate(time.Second)) + " ago"
+	}
+	return fmt.Errorf("not asked: it failed %s: %w", when, t.err)
 }
 
 // Record notes the outcome of asking src. A failure of the remote as a
@@ -63,7 +69,8 @@ func (b *Breaker) Record(src Source, err error) {
 	if d <= 0 {
 		d = DefaultBreakerFor
 	}
-	b.down[src.Name()] = tripped{err: err, until: b.now().Add(d)}
+	now := b.now()
+	b.down[src.Name()] = tripped{err: err, at: now, until: now.Add(d)}
 }
 
 func (b *Breaker) now() time.Time {

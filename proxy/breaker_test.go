@@ -56,7 +56,11 @@ func TestBreaker(t *testing.T) {
 	if b.Down(dead) != nil {
 		t.Error("one remote's failure skips another")
 	}
-	now = now.Add(61 * time.Second)
+	now = now.Add(20 * time.Second)
+	if down := b.Down(src); down == nil || !strings.HasPrefix(down.Error(), "not asked: it failed 20s ago: ") {
+		t.Errorf("20s later: %v", down)
+	}
+	now = now.Add(41 * time.Second)
 	if b.Down(src) != nil {
 		t.Error("still skipped after For")
 	}

@@ -50,6 +50,10 @@ type lookups struct {
 	pending map[lookupKey]context.CancelFunc
 	catalog map[int]*catalogDoneMsg
 	catBusy map[int]bool
+	// breaker answers at once for a remote that just failed, so walking
+	// down the list with a dead or hanging remote does not wait out a
+	// timeout on every module; it is asked again after a minute.
+	breaker proxy.Breaker
 }
 
 func newLookups(sources []proxy.Source) *lookups {
@@ -108,6 +112,10 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 		if l.done[k] != nil || l.pending[k] != nil {
 			continue
 		}
+		if err := l.breaker.Down(src); err != nil {
+			l.done[k] = &proxy.Report{Err: err}
+			continue
+		}
 		ctx, cancel := context.WithTimeout(l.ctx, lookupTimeout)
 		l.pending[k] = cancel
 		cmds = append(cmds, func() tea.Msg {
@@ -118,7 +126,13 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 				return lookupDoneMsg{key: k, info: &proxy.Report{Err: ctx.Err()}}
 			}
 			defer func() { <-l.sem }()
-			return lookupDoneMsg{key: k, info: proxy.Describe(ctx, src, path, local)}
+			info := proxy.Describe(ctx, src, path, local)
+			// A timeout is the remote's doing; the user moving on or the
+			// program ending is not.
+			if !errors.Is(ctx.Err(), context.Canceled) {
+				l.breaker.Record(src, info.Err)
+			}
+			return lookupDoneMsg{key: k, info: info}
 		})
 	}
 	return tea.Batch(cmds...)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -57,4 +59,67 @@ func TestCloseCancelsLookups(t *testing.T) {
 	if d, ok := msg.(lookupDoneMsg); !ok || !errors.Is(d.info.Err, context.Canceled) {
 		t.Errorf("the lookup ended with %#v, want a cancelled answer", msg)
 	}
+}
+
+// A remote that fails is not asked again, for a while, as the user moves
+// down the list: the pane says so at once instead of waiting out a timeout
+// on every module. After the breaker's minute it is asked again.
+func TestLookupsSkipAFailedRemote(t *testing.T) {
+	var hits atomic.Int32
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "upstream gone", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	client, err := proxy.New(proxy.Config{GOPROXY: down.URL, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := fixture.NewCache(t)
+	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
+	defer store.Close()
+	m := New(Options{Store: store, Sources: client.Sources(), NoRescan: true})
+	defer m.Close()
+	now := time.Now()
+	m.lk.breaker.Now = func() time.Time { return now }
+
+	ask := func(path string) *proxy.Report {
+		t.Helper()
+		if cmd := m.lk.start(path, nil); cmd != nil {
+			for _, msg := range runBatch(cmd) {
+				m.lk.finish(msg.(lookupDoneMsg))
+			}
+		}
+		r := m.lk.get(0, path)
+		if r == nil {
+			t.Fatalf("%s: no answer", path)
+		}
+		return r
+	}
+	if r := ask("example.com/alpha"); r.Err == nil || !strings.Contains(r.Err.Error(), "502") {
+		t.Fatalf("first lookup: %v", r.Err)
+	}
+	before := hits.Load()
+	if r := ask("example.com/beta"); r.Err == nil || !strings.Contains(r.Err.Error(), "not asked") || hits.Load() != before {
+		t.Errorf("second lookup: %v after %d more requests, want the breaker's answer and none", r.Err, hits.Load()-before)
+	}
+	now = now.Add(2 * proxy.DefaultBreakerFor)
+	if ask("example.com/gamma"); hits.Load() == before {
+		t.Errorf("the remote was not asked again after the breaker's time")
+	}
+}
+
+// runBatch runs a command and the commands of any batch it returns.
+func runBatch(cmd tea.Cmd) []tea.Msg {
+	msg := cmd()
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range batch {
+			if c != nil {
+				out = append(out, runBatch(c)...)
+			}
+		}
+		return out
+	}
+	return []tea.Msg{msg}
 }

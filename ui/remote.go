@@ -125,7 +125,8 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		lines = append(lines, wrapLines(st.WarnText, "private (GOPRIVATE/GONOPROXY): go fetches it from version control; no proxy is asked, so local versions may be irreplaceable", w, 3)...)
 		return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
 	case info.Err != nil:
-		lines = append(lines, wrapLines(st.DangerText, "✗ "+errorLine(info.Err), w, 3)...)
+		// Errors get room: the cause ("connection refused") comes last.
+		lines = append(lines, wrapLines(st.DangerText, "✗ "+errorLine(info.Err), w, 6)...)
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	}
 	latest := st.Dim.Render("latest ") + info.Latest
