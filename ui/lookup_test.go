@@ -32,14 +32,7 @@ func TestCloseCancelsLookups(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	client, err := proxy.New(proxy.Config{GOPROXY: slow.URL, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := fixture.NewCache(t)
-	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
-	defer store.Close()
-	m := New(Options{Store: store, Sources: client.Sources(), NoRescan: true})
+	m := modelWithRemote(t, slow.URL)
 
 	done := make(chan tea.Msg, 1)
 	cmd := m.lk.start("example.com/alpha", nil)
@@ -71,14 +64,7 @@ func TestLookupsSkipAFailedRemote(t *testing.T) {
 		http.Error(w, "upstream gone", http.StatusBadGateway)
 	}))
 	defer down.Close()
-	client, err := proxy.New(proxy.Config{GOPROXY: down.URL, Timeout: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc := fixture.NewCache(t)
-	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
-	defer store.Close()
-	m := New(Options{Store: store, Sources: client.Sources(), NoRescan: true})
+	m := modelWithRemote(t, down.URL)
 	defer m.Close()
 	now := time.Now()
 	m.lk.breaker.Now = func() time.Time { return now }
@@ -122,4 +108,18 @@ func runBatch(cmd tea.Cmd) []tea.Msg {
 		return out
 	}
 	return []tea.Msg{msg}
+}
+
+// modelWithRemote is a model over the fixture cache whose one remote is
+// goproxy.
+func modelWithRemote(t *testing.T, goproxy string) *Model {
+	t.Helper()
+	client, err := proxy.New(proxy.Config{GOPROXY: goproxy, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := fixture.NewCache(t)
+	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
+	t.Cleanup(store.Close)
+	return New(Options{Store: store, Sources: client.Sources(), NoRescan: true})
 }
