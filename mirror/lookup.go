@@ -17,8 +17,12 @@ import (
 // the versions no source before it holds, and none once all are held, so
 // one slow or dead mirror does not hold up what the first proxy answered.
 // private reports GOPRIVATE/GONOPROXY paths, which go fetches from their
-// origin, never from a proxy: none can serve them back.
-func RemoteLookup(sources []proxy.Source, private func(path string) bool) cache.RemoteLookup {
+// origin, never from a proxy: none can serve them back. Each source gets
+// timeout (zero: proxy.DefaultTimeout) to answer about a module.
+func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeout time.Duration) cache.RemoteLookup {
+	if timeout <= 0 {
+		timeout = proxy.DefaultTimeout
+	}
 	// A source that does not answer is waited for once per minute, not
 	// once per module.
 	breaker := &proxy.Breaker{}
@@ -43,7 +47,7 @@ func RemoteLookup(sources []proxy.Source, private func(path string) bool) cache.
 			// Each source gets its own budget (a list, then a .mod per
 			// version it leaves out), so a hanging one leaves the next
 			// its full time.
-			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			rctx, cancel := context.WithTimeout(ctx, timeout)
 			r := proxy.Held(rctx, src, path, missing)
 			cancel()
 			if ctx.Err() == nil { // not the caller's own cancellation

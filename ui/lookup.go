@@ -34,7 +34,6 @@ type catalogDoneMsg struct {
 
 const (
 	lookupDebounce = 150 * time.Millisecond
-	lookupTimeout  = 30 * time.Second
 	maxLookups     = 4 // concurrent requests per program
 )
 
@@ -45,6 +44,7 @@ type lookups struct {
 	ctx     context.Context // ends with the program: no lookup outlives it
 	stop    context.CancelFunc
 	sources []proxy.Source
+	timeout time.Duration // for each source's answer about a module
 	sem     chan struct{}
 	done    map[lookupKey]*proxy.Report
 	pending map[lookupKey]context.CancelFunc
@@ -56,12 +56,16 @@ type lookups struct {
 	breaker proxy.Breaker
 }
 
-func newLookups(sources []proxy.Source) *lookups {
+func newLookups(sources []proxy.Source, timeout time.Duration) *lookups {
 	ctx, stop := context.WithCancel(context.Background())
+	if timeout <= 0 {
+		timeout = proxy.DefaultTimeout
+	}
 	return &lookups{
 		ctx:     ctx,
 		stop:    stop,
 		sources: sources,
+		timeout: timeout,
 		sem:     make(chan struct{}, maxLookups),
 		done:    map[lookupKey]*proxy.Report{},
 		pending: map[lookupKey]context.CancelFunc{},
@@ -116,7 +120,7 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 			l.done[k] = &proxy.Report{Err: err}
 			continue
 		}
-		ctx, cancel := context.WithTimeout(l.ctx, lookupTimeout)
+		ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 		l.pending[k] = cancel
 		cmds = append(cmds, func() tea.Msg {
 			defer cancel()
@@ -169,7 +173,7 @@ func (l *lookups) startCatalog(source int) tea.Cmd {
 	l.catBusy[source] = true
 	src := l.sources[source]
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(l.ctx, lookupTimeout)
+		ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 		defer cancel()
 		paths, err := src.Catalog(ctx)
 		msg := catalogDoneMsg{source: source, paths: paths}

@@ -22,6 +22,9 @@ import (
 type Options struct {
 	Store   *Store
 	Sources []proxy.Source
+	// RemoteTimeout is how long each source may take to answer about a
+	// module; zero means proxy.DefaultTimeout.
+	RemoteTimeout time.Duration
 	// ReadOnly removes every action that deletes, uploads or downloads,
 	// from the keymap and from the handlers.
 	ReadOnly bool
@@ -95,7 +98,7 @@ func New(opts Options) *Model {
 		keys:      keys,
 		dark:      true,
 		profile:   colorprofile.TrueColor,
-		lk:        newLookups(opts.Sources),
+		lk:        newLookups(opts.Sources, opts.RemoteTimeout),
 		help:      help.New(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:     80,

@@ -165,7 +165,13 @@ func (a *app) proxyClient() (*proxy.Client, error) {
 	if a.client != nil {
 		return a.client, nil
 	}
-	c, err := proxy.New(proxy.ConfigFromEnv(a.goEnv()))
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	pc := proxy.ConfigFromEnv(a.goEnv())
+	pc.Timeout = cfg.RemoteTimeout()
+	c, err := proxy.New(pc)
 	if err != nil {
 		return nil, fmt.Errorf("GOPROXY: %w", err)
 	}

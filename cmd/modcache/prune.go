@@ -282,7 +282,11 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mirror.RemoteLookup(sources, client.Private), nil
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	return mirror.RemoteLookup(sources, client.Private, cfg.RemoteTimeout()), nil
 }
 
 func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {

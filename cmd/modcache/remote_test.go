@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modcache/modcache/internal/fixture"
 )
@@ -86,6 +87,27 @@ func TestRemoteFailures(t *testing.T) {
 	r = runCLI(t, "outdated")
 	if r.code != 1 || !strings.Contains(r.stderr, "lookups failed") || !strings.Contains(r.stderr, "example.com/alpha: ") {
 		t.Errorf("outdated against a broken proxy: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// [remote] timeout bounds how long a remote that never answers is
+// waited for, here 1s instead of the 30s default.
+func TestRemoteTimeoutFromConfig(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", hang.URL)
+	start := time.Now()
+	r := runCLI(t, "remote", "example.com/alpha")
+	if took := time.Since(start); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "timed out") || took > 20*time.Second {
+		t.Errorf("exit %d after %v\n%s%s", r.code, took, r.stdout, r.stderr)
 	}
 }
 

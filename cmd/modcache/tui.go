@@ -44,8 +44,9 @@ func (a *app) uiOptions() (ui.Options, error) {
 		mirrors = append(mirrors, ui.Mirror{Name: name, URL: cfg.Mirrors[name].URL})
 	}
 	return ui.Options{
-		Store:   ui.NewStore(root, a.scanOptions()),
-		Sources: sources,
+		Store:         ui.NewStore(root, a.scanOptions()),
+		Sources:       sources,
+		RemoteTimeout: cfg.RemoteTimeout(),
 		Actions: ui.Actions{
 			PrunePolicy: a.configuredPolicy,
 			Lookup:      lookup,

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/pelletier/go-toml/v2"
 
@@ -26,6 +27,7 @@ type Config struct {
 	Prune   Prune             `toml:"prune"`
 	Mirrors map[string]Mirror `toml:"mirrors"`
 	Serve   Serve             `toml:"serve"`
+	Remote  Remote            `toml:"remote"`
 
 	// Path is where the config was read from ("" when none exists).
 	Path string `toml:"-"`
@@ -64,6 +66,22 @@ type Serve struct {
 	MaxSessions int    `toml:"max-sessions"`
 	IdleTimeout string `toml:"idle-timeout"`
 	Log         string `toml:"log"`
+}
+
+// Remote tunes how modcache talks to GOPROXY entries and mirrors.
+type Remote struct {
+	// Timeout is how long one remote may take to answer: each request,
+	// and each lookup of a module in the TUI and for prune. A slow
+	// corporate proxy wants more than the 30s default; a LAN mirror that
+	// is either up or down, less.
+	Timeout string `toml:"timeout"`
+}
+
+// RemoteTimeout is [remote] timeout, or 0 (the default) when unset.
+// check has already vetted it.
+func (c *Config) RemoteTimeout() time.Duration {
+	d, _ := units.ParseDuration(c.Remote.Timeout)
+	return d
 }
 
 // DefaultPath is where the config lives unless MODCACHE_CONFIG says
@@ -188,6 +206,13 @@ func (c *Config) check(name string, data []byte) error {
 	if c.Serve.IdleTimeout != "" {
 		if _, err := units.ParseDuration(c.Serve.IdleTimeout); err != nil {
 			return fail("serve", "idle-timeout", err)
+		}
+	}
+	if c.Remote.Timeout != "" {
+		if d, err := units.ParseDuration(c.Remote.Timeout); err != nil {
+			return fail("remote", "timeout", err)
+		} else if d < time.Second {
+			return fail("remote", "timeout", fmt.Errorf("%q is too short for any remote: use at least 1s", c.Remote.Timeout))
 		}
 	}
 	if c.Serve.MaxSessions < 0 {
