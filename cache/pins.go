@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modcache/modcache/internal/gocmd"
+	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 )
@@ -139,27 +140,23 @@ func PinProjects(ctx context.Context, dirs []string, goEnv []string) (map[module
 	var notes []string
 	var firstErr error
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
-	for _, dir := range dirs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p, note, err := ProjectPins(ctx, dir, goEnv)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			if note != "" {
-				notes = append(notes, note)
-			}
-			for v := range p {
-				pins[v] = true
-			}
-		})
+	parallel.Each(ctx, max(2, runtime.GOMAXPROCS(0)), len(dirs), func(i int) {
+		p, note, err := ProjectPins(ctx, dirs[i], goEnv)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+		for v := range p {
+			pins[v] = true
+		}
+	})
+	if firstErr == nil {
+		firstErr = ctx.Err() // projects not read: the pins are incomplete
 	}
-	wg.Wait()
 	sort.Strings(notes)
 	return pins, notes, firstErr
 }

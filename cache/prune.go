@@ -3,9 +3,10 @@ package cache
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // defaultLockWait is how long a prune or repair waits for a version's lock
@@ -154,27 +155,16 @@ func (p *Pruner) each(ctx context.Context, res *PruneResult, workers, n int, ite
 		err  error
 	}
 	out := make([]outcome, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(workers, n) {
-		wg.Go(func() {
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				name, bytes, run := item(i)
-				p.current.Store(&name)
-				skip, err := run()
-				out[i] = outcome{ran: true, skip: skip, err: err}
-				if err == nil && skip == "" {
-					p.freed.Add(bytes)
-				}
-				p.done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.Each(ctx, workers, n, func(i int) {
+		name, bytes, run := item(i)
+		p.current.Store(&name)
+		skip, err := run()
+		out[i] = outcome{ran: true, skip: skip, err: err}
+		if err == nil && skip == "" {
+			p.freed.Add(bytes)
+		}
+		p.done.Add(1)
+	})
 	done := make([]bool, n)
 	for i, o := range out {
 		name, bytes, _ := item(i)

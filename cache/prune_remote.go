@@ -2,9 +2,10 @@ package cache
 
 import (
 	"context"
+	"maps"
 	"slices"
-	"sync"
 
+	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/module"
 )
 
@@ -67,27 +68,20 @@ func (as answers) of(path, version string, unasked func() Availability) Availabi
 	return a.Of(version)
 }
 
-// ask looks the modules of byPath up concurrently.
+// ask looks the modules of byPath up concurrently. Once ctx is done the
+// rest are not asked, and the caller gives up.
 func (as answers) ask(ctx context.Context, byPath map[string][]string, lookup RemoteLookup) {
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, lookupWorkers)
-	for path, versions := range byPath {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			var a ModuleAvailability
-			if err := ctx.Err(); err != nil {
-				a.Err = err
-			} else {
-				a = lookup(ctx, path, versions)
-			}
-			mu.Lock()
-			as[path] = a
-			mu.Unlock()
-		})
+	paths := slices.Sorted(maps.Keys(byPath))
+	got := make([]*ModuleAvailability, len(paths))
+	parallel.Each(ctx, lookupWorkers, len(paths), func(i int) {
+		a := lookup(ctx, paths[i], byPath[paths[i]])
+		got[i] = &a
+	})
+	for i, a := range got {
+		if a != nil {
+			as[paths[i]] = *a
+		}
 	}
-	wg.Wait()
 }
 
 // PlanPruneRemote is PlanPrune with availability asked of the remotes,

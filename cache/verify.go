@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
@@ -142,29 +143,21 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	var (
 		mu       sync.Mutex
 		findings []Finding
-		next     atomic.Int64
-		wg       sync.WaitGroup
+		// A hasher's 64 KiB buffer is reused across versions, not per call.
+		hashers = sync.Pool{New: func() any { return newHasher(&v.n) }}
 	)
-	for range min(v.opts.Workers, max(1, len(v.versions))) {
-		wg.Go(func() {
-			hs := newHasher(&v.n)
-			for ctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(v.versions) {
-					return
-				}
-				ver := v.versions[i]
-				name := ver.Path + "@" + ver.Version
-				v.current.Store(&name)
-				fs := v.check(hs, ver, sums[module.Version{Path: ver.Path, Version: ver.Version}])
-				mu.Lock()
-				findings = append(findings, fs...)
-				mu.Unlock()
-				v.done.Add(1)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.Each(ctx, v.opts.Workers, len(v.versions), func(i int) {
+		hs := hashers.Get().(*hasher)
+		defer hashers.Put(hs)
+		ver := v.versions[i]
+		name := ver.Path + "@" + ver.Version
+		v.current.Store(&name)
+		fs := v.check(hs, ver, sums[module.Version{Path: ver.Path, Version: ver.Version}])
+		mu.Lock()
+		findings = append(findings, fs...)
+		mu.Unlock()
+		v.done.Add(1)
+	})
 	v.opts.ZipHashes.Save() // what was hashed holds even if cancelled
 	if err := ctx.Err(); err != nil {
 		return nil, err

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // Confirm reads back what a push promised: every file of the plan is on
@@ -24,7 +26,7 @@ func Confirm(ctx context.Context, plan *Plan, t Target) []error {
 	if b, ok := t.(*bundleTarget); ok {
 		return confirmBundle(ctx, b, files)
 	}
-	parallel(ctx, 8, len(files), func(i int) {
+	parallel.Each(ctx, 8, len(files), func(i int) {
 		same, err := t.Same(ctx, files[i].Name, files[i].src)
 		switch {
 		case err != nil:

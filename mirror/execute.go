@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/semver"
 )
 
@@ -195,7 +196,7 @@ var errFailFast = errors.New("stopped after the first failure (--fail-fast)")
 func (p *Push) pushAll(ctx context.Context, cancel context.CancelCauseFunc, files []*File) map[string]bool {
 	var mu sync.Mutex
 	ok := map[string]bool{}
-	parallel(ctx, p.opts.Jobs, len(files), func(i int) {
+	parallel.Each(ctx, p.opts.Jobs, len(files), func(i int) {
 		f := files[i]
 		err := p.pushOne(ctx, f)
 		p.files.Add(1)
@@ -285,7 +286,7 @@ func (p *Push) lists(ctx context.Context, ok map[string]bool) []*File {
 		complete[v.Path] = append(complete[v.Path], v.Version)
 	}
 	out := make([]*File, len(paths))
-	parallel(ctx, p.opts.Jobs, len(paths), func(i int) {
+	parallel.Each(ctx, p.opts.Jobs, len(paths), func(i int) {
 		path := paths[i]
 		name, err := listName(path)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/gocmd"
+	"github.com/modcache/modcache/internal/parallel"
 	"github.com/modcache/modcache/internal/units"
 )
 
@@ -436,7 +437,7 @@ func (b *planBuild) verify(ctx context.Context) error {
 	b.setStage("verify", len(ms))
 	results := make([]*VersionPlan, len(ms))
 	reasons := make([]string, len(ms))
-	parallel(ctx, runtime.GOMAXPROCS(0), len(ms), func(i int) {
+	parallel.Each(ctx, runtime.GOMAXPROCS(0), len(ms), func(i int) {
 		defer b.done.Add(1)
 		m := ms[i]
 		if reason, gone := b.missing[m]; gone {
@@ -480,7 +481,7 @@ func (b *planBuild) checkTarget(ctx context.Context) error {
 		mu    sync.Mutex
 		first error
 	)
-	parallel(ctx, 8, len(files), func(i int) {
+	parallel.Each(ctx, 8, len(files), func(i int) {
 		defer b.done.Add(1)
 		same, err := b.t.Same(ctx, files[i].Name, files[i].src)
 		if err != nil {
