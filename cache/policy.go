@@ -92,6 +92,16 @@ type Policy struct {
 	Disk *DiskSpace
 }
 
+// DefaultGoal is the one-key prune's goal when the config sets none:
+// trees unused for 30 days, which loses nothing (go re-extracts a tree
+// from its zip, offline).
+func DefaultGoal() Policy {
+	return Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}
+}
+
+// DefaultGoalNote says in a preview that the default goal applies.
+const DefaultGoalNote = "no goal under [prune] in the config: using the default, trees unused for 30 days (lossless)"
+
 // HasGoal reports whether the policy asks for any eviction at all.
 func (p Policy) HasGoal() bool {
 	return p.TTL > 0 || p.MaxSize > 0 || p.KeepFree != (units.SizeOrPercent{})

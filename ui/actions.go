@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"slices"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -19,7 +18,7 @@ import (
 type Actions struct {
 	// PrunePolicy returns the policy of the one-key prune (the config's
 	// [prune], with its projects' pins) and notes to show. nil means
-	// DefaultPrunePolicy.
+	// cache.DefaultGoal.
 	PrunePolicy func(ctx context.Context, root string) (cache.Policy, []string, error)
 	// Lookup asks the remotes which versions of a module they serve, so a
 	// plan never evicts whole what cannot be fetched again.
@@ -38,16 +37,6 @@ type Actions struct {
 
 // Mirror is a named push target.
 type Mirror struct{ Name, URL string }
-
-// DefaultPrunePolicy is the goal P uses when the config sets none: trees
-// unused for 30 days, which loses nothing (go re-extracts from the zip,
-// offline).
-func DefaultPrunePolicy() cache.Policy {
-	return cache.Policy{TTL: 30 * 24 * time.Hour, Mode: cache.ModeDir}
-}
-
-// DefaultPolicyNote says in the preview that the default goal applies.
-const DefaultPolicyNote = "no goal under [prune] in the config: using the default, trees unused for 30 days (lossless)"
 
 // actionKey opens the dialog of an action key. Write actions are refused
 // here in read-only mode even if a key slipped past the keymap.

@@ -87,7 +87,7 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 			}
 			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail)}
 		}
-		pol, notes := DefaultPrunePolicy(), []string{DefaultPolicyNote}
+		pol, notes := cache.DefaultGoal(), []string{cache.DefaultGoalNote}
 		if acts.PrunePolicy != nil {
 			var err error
 			if pol, notes, err = acts.PrunePolicy(ctx, root); err != nil {

@@ -70,12 +70,12 @@ func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, 
 	}
 	var notes []string
 	if !pol.HasGoal() {
-		def := ui.DefaultPrunePolicy()
+		def := cache.DefaultGoal()
 		pol.TTL = def.TTL
 		if cfg.Prune.Mode == "" {
 			pol.Mode = def.Mode
 		}
-		notes = append(notes, ui.DefaultPolicyNote)
+		notes = append(notes, cache.DefaultGoalNote)
 	}
 	pinNotes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
 	return pol, append(notes, pinNotes...), err
