@@ -3,6 +3,8 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -79,6 +81,17 @@ func (p *Plan) ByReason() map[string]int {
 		m[k.Reason]++
 	}
 	return m
+}
+
+// KeptSummary counts the kept versions by reason in one line, the same in
+// the CLI and the TUI: "2 irreplaceable, 3 latest".
+func (p *Plan) KeptSummary() string {
+	by := p.ByReason()
+	var parts []string
+	for _, r := range slices.Sorted(maps.Keys(by)) {
+		parts = append(parts, fmt.Sprintf("%d %s", by[r], r))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Largest returns up to n actions, biggest first.

@@ -225,6 +225,9 @@ func TestPlanProtections(t *testing.T) {
 	if got := plan.ByReason(); got[KeptLatest] != 4 || got[KeptRecent] != 1 {
 		t.Errorf("ByReason = %v", got)
 	}
+	if got := plan.KeptSummary(); !strings.Contains(got, "4 latest") || !strings.Contains(got, "1 recent") {
+		t.Errorf("KeptSummary = %q", got)
+	}
 	// A negative grace disables the recent rule.
 	plan = mustPlan(t, c, Policy{MaxSize: 1, Mode: ModeFull, Grace: -1}, allAvailable)
 	if _, ok := actionsOf(plan)["c@v1.0.0"]; !ok {

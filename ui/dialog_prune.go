@@ -2,9 +2,6 @@ package ui
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -298,7 +295,7 @@ func (d *pruneDialog) previewView(title string) string {
 			body = append(body, st.Dim.Render(fmt.Sprintf("  … and %d more", n)))
 		}
 	}
-	if kept := keptSummary(p); kept != "" {
+	if kept := p.KeptSummary(); kept != "" {
 		body = append(body, "", st.Dim.Render("kept ")+kept)
 	}
 	for _, n := range p.Notes {
@@ -322,15 +319,6 @@ func (d *pruneDialog) previewView(title string) string {
 	}
 	hints = append(hints, "esc", "cancel")
 	return d.box(title, body, keyHint(st, hints...))
-}
-
-func keptSummary(p *cache.Plan) string {
-	by := p.ByReason()
-	var parts []string
-	for _, r := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%d %s", by[r], r))
-	}
-	return strings.Join(parts, " · ")
 }
 
 func (d *pruneDialog) runningView(title string) string {

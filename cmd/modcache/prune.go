@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -319,7 +317,7 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 		}
 	}
 	if len(plan.Kept) > 0 {
-		fmt.Fprintf(w, "\nkept: %s\n", keptCounts(plan))
+		fmt.Fprintf(w, "\nkept: %s\n", plan.KeptSummary())
 	}
 	printNotes(w, plan.Notes)
 }
@@ -332,15 +330,6 @@ func planCounts(plan *cache.Plan) string {
 	}
 	if len(plan.VCS) > 0 {
 		parts = append(parts, units.Count(len(plan.VCS), "VCS clone"))
-	}
-	return strings.Join(parts, ", ")
-}
-
-func keptCounts(plan *cache.Plan) string {
-	by := plan.ByReason()
-	var parts []string
-	for _, r := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%s %d", r, by[r]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -367,7 +356,7 @@ func (a *app) printPruneResult(plan *cache.Plan, res *cache.PruneResult) {
 	}
 	fmt.Fprintln(w)
 	if len(plan.Kept) > 0 {
-		fmt.Fprintf(w, "kept: %s\n", keptCounts(plan))
+		fmt.Fprintf(w, "kept: %s\n", plan.KeptSummary())
 	}
 	if len(res.Skipped) > 0 {
 		fmt.Fprintf(w, "skipped %d:\n", len(res.Skipped))

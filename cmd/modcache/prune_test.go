@@ -116,7 +116,7 @@ func TestPruneFullProtectsWhatNoRemoteServes(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "kept: irreplaceable 2") || !strings.Contains(r.stdout, "--force") {
+	if !strings.Contains(r.stdout, "kept: 2 irreplaceable") || !strings.Contains(r.stdout, "--force") {
 		t.Errorf("summary does not report the protected versions:\n%s", r.stdout)
 	}
 	// Replaceable versions are gone whole; the protected ones lost only
