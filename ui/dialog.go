@@ -102,7 +102,7 @@ func (d *dialogBase) waiting(title string) string {
 // box draws a dialog: a title, body lines, and a key hint line, sized to
 // fit w×h (the screen) with a margin.
 func box(st *Styles, w, h int, title string, body []string, hint string) string {
-	inner := min(72, w-6)
+	inner := boxInner(w)
 	maxLines := max(3, h-6)
 	var lines []string
 	for _, l := range body {
@@ -128,6 +128,9 @@ func box(st *Styles, w, h int, title string, body []string, hint string) string 
 	}
 	return st.Dialog.Width(inner + 4).Render(content)
 }
+
+// boxInner is the width of a dialog's text on a w-column screen.
+func boxInner(w int) int { return min(72, w-6) }
 
 // keyHint renders "enter prune · esc cancel" with keys in bold.
 func keyHint(st *Styles, pairs ...string) string {

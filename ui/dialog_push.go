@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"golang.org/x/mod/module"
 
+	"github.com/charmbracelet/x/ansi"
 	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/mirror"
 )
@@ -69,9 +70,17 @@ func newPushDialog(m *Model, marked []module.Version) *pushDialog {
 	d := &pushDialog{dialogBase: newDialogBase(), choices: append([]Mirror(nil), m.opts.Actions.Mirrors...), sel: marked}
 	d.choices = append(d.choices, Mirror{Name: "another target…"})
 	d.url = textinput.New()
-	d.url.Placeholder = "file:///srv/goproxy · s3://bucket/prefix?endpoint=… · https://host/path/ · bundle:///tmp/deps.tar.zst"
+	// Short enough to show whole in an 80-column box.
+	d.url.Placeholder = "/srv/goproxy, file://…, s3://…, https://…/, bundle:///….tar.zst"
 	d.url.Prompt = "to "
 	return d
+}
+
+// setSize also fits the target field to the box: a text input without a
+// width shows only the first character of its placeholder.
+func (d *pushDialog) setSize(w, h int) {
+	d.dialogBase.setSize(w, h)
+	d.url.SetWidth(max(10, boxInner(w)-ansi.StringWidth(d.url.Prompt)-1))
 }
 
 func (d *pushDialog) busy() bool { return d.stage == pushPlanning || d.stage == pushRunning }

@@ -41,7 +41,8 @@ func TestFlowPushMarked(t *testing.T) {
 	f.keys("/", "a", "l", "p", "h", "a", "enter", "enter", "down", "space", "esc")
 	f.waitFor("1 marked")
 	f.keys("p")
-	f.waitFor("to which mirror?", "another target")
+	// The field's hint shows whole: which kinds of target there are.
+	f.waitFor("to which mirror?", "another target", "bundle:///….tar.zst")
 	f.typ(fixture.FileURL(dest))
 	f.keys("enter")
 	// Building alpha v1.2.0 needs beta v1.0.0 (its requirement), which the
