@@ -7,9 +7,9 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"golang.org/x/mod/module"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/mirror"
 )
