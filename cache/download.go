@@ -7,8 +7,9 @@ import (
 	"os"
 	"slices"
 
-	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // Download has the go command download versions into the cache at root,

@@ -17,10 +17,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/modcache/modcache/internal/gocmd"
-	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/internal/gocmd"
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // GoSumLine is one line of a go.sum file.

@@ -5,8 +5,9 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // RemoteLookup asks the configured remotes about one module: which of

@@ -14,10 +14,11 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
 	modzip "golang.org/x/mod/zip"
+
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // VerifyOptions tune a Verifier.

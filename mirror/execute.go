@@ -11,8 +11,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/modcache/modcache/internal/parallel"
 	"golang.org/x/mod/semver"
+
+	"github.com/modcache/modcache/internal/parallel"
 )
 
 // PushOptions tune a push.

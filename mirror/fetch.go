@@ -8,9 +8,10 @@ import (
 	"strings"
 	"sync/atomic"
 
-	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
+
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // Fetching is the other direction of a sync: before going offline, fill

@@ -6,9 +6,10 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/mod/module"
+
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/gocmd"
-	"golang.org/x/mod/module"
 )
 
 // The go command does every download: it checks each module against go.sum

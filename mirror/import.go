@@ -13,11 +13,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modcache/modcache/cache"
-	"github.com/modcache/modcache/internal/units"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 	modzip "golang.org/x/mod/zip"
+
+	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/units"
 )
 
 // ImportDest is where Import writes: a mirror, or a module cache.

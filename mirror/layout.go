@@ -8,9 +8,10 @@ import (
 	"path"
 	"strings"
 
-	"github.com/modcache/modcache/proxy"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/modcache/modcache/proxy"
 )
 
 // Kinds of file in a GOPROXY tree.

@@ -10,9 +10,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modcache/modcache/internal/gocmd"
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // projectClosure asks the go command in dir what the project needs, so the

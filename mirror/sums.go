@@ -6,9 +6,10 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/modcache/modcache/cache"
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/modcache/modcache/cache"
 )
 
 // sumSet holds known go.sum hashes, keyed "path version" for zips and

@@ -10,8 +10,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/modcache/modcache/internal/config"
 	"golang.org/x/crypto/ssh"
+
+	"github.com/modcache/modcache/internal/config"
 )
 
 // DefaultHostKeyPath is where the server keeps the host key it generates:
