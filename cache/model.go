@@ -24,7 +24,8 @@ type Cache struct {
 	Disk      DiskSpace
 	// Reused counts versions whose tree sizes came from the persisted index.
 	Reused int
-	// Partial is set on snapshots taken while a scan runs: sizes are still
+	// Partial marks a snapshot taken while its scan still ran; Snapshot
+	// cannot know, so the caller polling it sets this. Sizes are still
 	// growing, and a version's state may change once all its files are seen.
 	Partial bool
 }
