@@ -8,7 +8,8 @@ import (
 	"path/filepath"
 )
 
-// GoEnv is what Locate needs from `go env`; goenv.Env satisfies it.
+// GoEnv is what Resolve and Locate need from `go env`; goenv.Env
+// satisfies it.
 type GoEnv interface{ Get(key string) string }
 
 // Resolve names the module cache root the way the go command does: the

@@ -135,7 +135,9 @@ func buildList(ctx context.Context, dir string, goEnv []string, pins map[module.
 }
 
 // PinProjects reads the pins of several projects, a few at a time since
-// each runs the go command. Notes collect what was only partly read.
+// each runs the go command. Notes collect what was only partly read. The
+// error is the first project's that failed, or ctx's once it is done: a
+// cancelled read leaves pins incomplete, and a prune must not trust them.
 func PinProjects(ctx context.Context, dirs []string, goEnv []string) (map[module.Version]bool, []string, error) {
 	pins := map[module.Version]bool{}
 	var notes []string

@@ -70,7 +70,8 @@ func (as answers) of(path, version string, unasked func() Availability) Availabi
 }
 
 // ask looks the modules of byPath up concurrently. Once ctx is done the
-// rest are not asked, and the caller gives up.
+// rest are not asked, and have no answer: callers count them as their
+// unasked rule says (AskRemotes: Unreachable) or give up.
 func (as answers) ask(ctx context.Context, byPath map[string][]string, lookup RemoteLookup) {
 	paths := slices.Sorted(maps.Keys(byPath))
 	got := make([]*ModuleAvailability, len(paths))

@@ -144,7 +144,8 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	var (
 		mu       sync.Mutex
 		findings []Finding
-		// A hasher's 64 KiB buffer is reused across versions, not per call.
+		// Hashers (a 64 KiB buffer each) are reused across versions while
+		// the pool keeps them, instead of allocated per version.
 		hashers = sync.Pool{New: func() any { return newHasher(&v.n) }}
 	)
 	parallel.Each(ctx, v.opts.Workers, len(v.versions), func(i int) {

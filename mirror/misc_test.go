@@ -15,6 +15,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/proxy"
 )
 
 func TestOpen(t *testing.T) {
@@ -284,5 +285,33 @@ func TestOpenHidesCredentials(t *testing.T) {
 	_, err := Open(context.Background(), "https://user:hunter2@bad host/x", Options{})
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("Open: %v", err)
+	}
+}
+
+// TestRemoteLookupBudget: each source gets the given time to answer, so a
+// hanging first source costs that long once (then the breaker skips it)
+// and the next source still answers.
+func TestRemoteLookupBudget(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	p := fixture.NewProxy(t, fixture.Standard()...)
+	client, err := proxy.New(proxy.Config{GOPROXY: hang.URL + "," + p.URL(), Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := RemoteLookup(client.Sources(), func(string) bool { return false }, 300*time.Millisecond)
+	start := time.Now()
+	for _, path := range []string{"example.com/alpha", "example.com/beta"} {
+		a := lookup(context.Background(), path, []string{"v1.0.0"})
+		if a.Err != nil || !slices.Contains(a.Versions, "v1.0.0") {
+			t.Errorf("%s: %+v, want v1.0.0 from the second source", path, a)
+		}
+	}
+	// Far below the client's minute: the budget, not the request timeout,
+	// ended the wait.
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("two lookups took %v", took)
 	}
 }

@@ -243,6 +243,7 @@ func (p *Planner) Progress() PlanProgress {
 func (p *Planner) setStage(s string, total int) {
 	p.stage.Store(&s)
 	p.since.Store(time.Now().UnixNano())
+	p.gets.Reset()
 	p.done.Store(0)
 	p.total.Store(int64(total))
 }

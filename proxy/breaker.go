@@ -32,8 +32,8 @@ type Breaker struct {
 const DefaultBreakerFor = time.Minute
 
 type tripped struct {
-	err       error
-	at, until time.Time
+	err   error
+	until time.Time
 }
 
 // Down returns why src is being skipped, or nil when it may be asked.
@@ -44,11 +44,8 @@ func (b *Breaker) Down(src Source) error {
 	if !ok || !b.now().Before(t.until) {
 		return nil
 	}
-	when := "just now"
-	if ago := b.now().Sub(t.at); ago >= time.Second {
-		when = units.Elapsed(ago.Truncate(time.Second)) + " ago"
-	}
-	return fmt.Errorf("not asked: it failed %s: %w", when, t.err)
+	// Static words: a screen may show this long after it was made.
+	return fmt.Errorf("not asked: skipped for %s after this failure: %w", units.Duration(b.hold()), t.err)
 }
 
 // Record notes the outcome of asking src. A failure of the remote as a
@@ -65,12 +62,15 @@ func (b *Breaker) Record(src Source, err error) {
 	if b.down == nil {
 		b.down = map[string]tripped{}
 	}
-	d := b.For
-	if d <= 0 {
-		d = DefaultBreakerFor
+	b.down[src.Name()] = tripped{err: err, until: b.now().Add(b.hold())}
+}
+
+// hold is how long a failed remote is skipped.
+func (b *Breaker) hold() time.Duration {
+	if b.For <= 0 {
+		return DefaultBreakerFor
 	}
-	now := b.now()
-	b.down[src.Name()] = tripped{err: err, at: now, until: now.Add(d)}
+	return b.For
 }
 
 func (b *Breaker) now() time.Time {

@@ -57,7 +57,7 @@ func TestBreaker(t *testing.T) {
 		t.Error("one remote's failure skips another")
 	}
 	now = now.Add(20 * time.Second)
-	if down := b.Down(src); down == nil || !strings.HasPrefix(down.Error(), "not asked: it failed 20s ago: ") {
+	if down := b.Down(src); down == nil || !strings.HasPrefix(down.Error(), "not asked: skipped for 1m after this failure: ") {
 		t.Errorf("20s later: %v", down)
 	}
 	now = now.Add(41 * time.Second)

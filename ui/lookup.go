@@ -44,7 +44,7 @@ type lookups struct {
 	ctx     context.Context // ends with the program: no lookup outlives it
 	stop    context.CancelFunc
 	sources []proxy.Source
-	timeout time.Duration // for each source's answer about a module
+	timeout time.Duration // for each source's answer about a module, or its catalog
 	sem     chan struct{}
 	done    map[lookupKey]*proxy.Report
 	pending map[lookupKey]context.CancelFunc
@@ -120,16 +120,21 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 			l.done[k] = &proxy.Report{Err: err}
 			continue
 		}
-		ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
+		queued, cancel := context.WithCancel(l.ctx)
 		l.pending[k] = cancel
 		cmds = append(cmds, func() tea.Msg {
 			defer cancel()
 			select {
 			case l.sem <- struct{}{}:
-			case <-ctx.Done():
-				return lookupDoneMsg{key: k, info: &proxy.Report{Err: ctx.Err()}}
+			case <-queued.Done():
+				return lookupDoneMsg{key: k, info: &proxy.Report{Err: queued.Err()}}
 			}
 			defer func() { <-l.sem }()
+			// The remote's time starts once it is asked, not while the
+			// lookup waits for a slot, so a long queue cannot make a
+			// healthy remote look dead.
+			ctx, stop := context.WithTimeout(queued, l.timeout)
+			defer stop()
 			info := proxy.Describe(ctx, src, path, local)
 			// A timeout is the remote's doing; the user moving on or the
 			// program ending is not.

@@ -32,7 +32,7 @@ func TestCloseCancelsLookups(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	m := modelWithRemote(t, slow.URL)
+	m := modelWithRemote(t, slow.URL, 0)
 
 	done := make(chan tea.Msg, 1)
 	cmd := m.lk.start("example.com/alpha", nil)
@@ -52,6 +52,29 @@ func TestCloseCancelsLookups(t *testing.T) {
 	if d, ok := msg.(lookupDoneMsg); !ok || !errors.Is(d.info.Err, context.Canceled) {
 		t.Errorf("the lookup ended with %#v, want a cancelled answer", msg)
 	}
+	if err := m.lk.breaker.Down(m.lk.sources[0]); err != nil {
+		t.Errorf("our own cancelling counted against the remote: %v", err)
+	}
+}
+
+// Options.RemoteTimeout (the config's [remote] timeout) bounds a lookup;
+// a remote that runs out of it is the remote's failure.
+func TestLookupTimeoutFromOptions(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	m := modelWithRemote(t, hang.URL, 300*time.Millisecond)
+	defer m.Close()
+	for _, msg := range runBatch(m.lk.start("example.com/alpha", nil)) {
+		m.lk.finish(msg.(lookupDoneMsg))
+	}
+	if r := m.lk.get(0, "example.com/alpha"); r == nil || !errors.Is(r.Err, context.DeadlineExceeded) {
+		t.Fatalf("lookup against a hanging remote: %+v", r)
+	}
+	if m.lk.breaker.Down(m.lk.sources[0]) == nil {
+		t.Errorf("a remote that timed out is asked again at once")
+	}
 }
 
 // A remote that fails is not asked again, for a while, as the user moves
@@ -64,7 +87,7 @@ func TestLookupsSkipAFailedRemote(t *testing.T) {
 		http.Error(w, "upstream gone", http.StatusBadGateway)
 	}))
 	defer down.Close()
-	m := modelWithRemote(t, down.URL)
+	m := modelWithRemote(t, down.URL, 0)
 	defer m.Close()
 	now := time.Now()
 	m.lk.breaker.Now = func() time.Time { return now }
@@ -111,8 +134,8 @@ func runBatch(cmd tea.Cmd) []tea.Msg {
 }
 
 // modelWithRemote is a model over the fixture cache whose one remote is
-// goproxy.
-func modelWithRemote(t *testing.T, goproxy string) *Model {
+// goproxy, given timeout (0: the default) to answer about a module.
+func modelWithRemote(t *testing.T, goproxy string, timeout time.Duration) *Model {
 	t.Helper()
 	client, err := proxy.New(proxy.Config{GOPROXY: goproxy, Timeout: time.Minute})
 	if err != nil {
@@ -121,5 +144,5 @@ func modelWithRemote(t *testing.T, goproxy string) *Model {
 	fc := fixture.NewCache(t)
 	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
 	t.Cleanup(store.Close)
-	return New(Options{Store: store, Sources: client.Sources(), NoRescan: true})
+	return New(Options{Store: store, Sources: client.Sources(), NoRescan: true, RemoteTimeout: timeout})
 }

@@ -23,7 +23,7 @@ type Options struct {
 	Store   *Store
 	Sources []proxy.Source
 	// RemoteTimeout is how long each source may take to answer about a
-	// module; zero means proxy.DefaultTimeout.
+	// module, or to list its catalog; zero means proxy.DefaultTimeout.
 	RemoteTimeout time.Duration
 	// ReadOnly removes every action that deletes, uploads or downloads,
 	// from the keymap and from the handlers.

@@ -106,7 +106,7 @@ func TestRemoteTimeoutFromConfig(t *testing.T) {
 	t.Setenv("GOPROXY", hang.URL)
 	start := time.Now()
 	r := runCLI(t, "remote", "example.com/alpha")
-	if took := time.Since(start); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "timed out") || took > 20*time.Second {
+	if took := time.Since(start); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "timed out after 1s") || took > 20*time.Second {
 		t.Errorf("exit %d after %v\n%s%s", r.code, took, r.stdout, r.stderr)
 	}
 }

@@ -68,12 +68,14 @@ type Serve struct {
 	Log         string `toml:"log"`
 }
 
-// Remote tunes how modcache talks to GOPROXY entries and mirrors.
+// Remote tunes how modcache itself asks GOPROXY entries and browsable
+// mirrors (the TUI's right pane, remote, outdated, prune's lookups).
 type Remote struct {
 	// Timeout is how long one remote may take to answer: each request,
-	// and each lookup of a module in the TUI and for prune. A slow
-	// corporate proxy wants more than the 30s default; a LAN mirror that
-	// is either up or down, less.
+	// and each lookup of a module. A slow corporate proxy wants more than
+	// the 30s default; a LAN mirror that is either up or down, less.
+	// Pushes (S3, HTTP PUT) and the downloads go does for push and fetch
+	// keep their own limits.
 	Timeout string `toml:"timeout"`
 }
 

@@ -86,18 +86,31 @@ func (c *GetCounter) Writer() io.Writer {
 		if !ok {
 			return
 		}
-		url, _, ended := strings.Cut(line, ": ")
+		url, answer, ended := strings.Cut(line, ": ")
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if ended {
+		switch {
+		case !ended:
+			c.current = url
+		case url == c.current:
+			c.current = "" // go is on to something else: extracting, say
+		}
+		// "200 OK (0.1s)" counts; a 404 or a dial error fetched nothing.
+		if ended && strings.HasPrefix(answer, "2") {
 			c.fetched++
 		}
-		c.current = url
 	}}
 }
 
-// Get returns how many files go has fetched and the last URL it asked
-// for. A nil counter has fetched nothing.
+// Reset starts the count again, for a new stage of work.
+func (c *GetCounter) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.fetched, c.current = 0, ""
+}
+
+// Get returns how many files go has fetched and the URL it is waiting on,
+// if any. A nil counter has fetched nothing.
 func (c *GetCounter) Get() (fetched int, current string) {
 	if c == nil {
 		return 0, ""

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -43,7 +44,9 @@ func Run(ctx context.Context, dir string, env []string, stderr io.Writer, args .
 		if reason == "" {
 			reason = err.Error()
 		}
-		return out.Bytes(), &Error{Args: args, Dir: dir, Reason: reason}
+		// -x only feeds progress; the command a person would retry lacks it.
+		shown := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-x" })
+		return out.Bytes(), &Error{Args: shown, Dir: dir, Reason: reason}
 	}
 	return out.Bytes(), nil
 }

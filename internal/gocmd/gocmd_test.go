@@ -3,6 +3,7 @@ package gocmd
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -42,7 +43,8 @@ For more information, see 'go help module-auth'.
 func TestRunFailure(t *testing.T) {
 	dir := t.TempDir()
 	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=", "GOWORK=off", "GOMODCACHE="+t.TempDir())
-	_, err := Run(context.Background(), dir, env, nil, "mod", "download", "example.com/none@v1.0.0")
+	// -x feeds progress only; the command the error names lacks it.
+	_, err := Run(context.Background(), dir, env, io.Discard, "mod", "download", "-x", "example.com/none@v1.0.0")
 	var ge *Error
 	if !errors.As(err, &ge) {
 		t.Fatalf("want an *Error, got %v", err)
@@ -57,19 +59,29 @@ func TestRunFailure(t *testing.T) {
 }
 
 // TestGetCounter: go's -x trace arrives in arbitrary chunks; only "# get"
-// lines count, and a file counts once it has ended.
+// lines count, and a file counts once it has arrived: a 404 or a dial
+// error fetched nothing.
 func TestGetCounter(t *testing.T) {
 	var c GetCounter
 	w := c.Writer()
 	for _, chunk := range []string{
 		"# get https://proxy.example/a/@v/v1.0.0.info\n# get https://proxy.exa",
 		"mple/a/@v/v1.0.0.info: 200 OK (0.01s)\nmkdir -p /x\n",
+		"# get https://proxy.example/b/@v/list\n# get https://proxy.example/b/@v/list: 404 Not Found (0.01s)\n",
 		"# get https://proxy.example/a/@v/v1.0.0.zip\n",
 	} {
 		w.Write([]byte(chunk))
 	}
 	if n, cur := c.Get(); n != 1 || cur != "https://proxy.example/a/@v/v1.0.0.zip" {
 		t.Errorf("Get() = %d, %q", n, cur)
+	}
+	w.Write([]byte("# get https://proxy.example/a/@v/v1.0.0.zip: 200 OK (2.5s)\n"))
+	if n, cur := c.Get(); n != 2 || cur != "" {
+		t.Errorf("after the zip arrived: Get() = %d, %q; want 2 and no URL in flight", n, cur)
+	}
+	c.Reset()
+	if n, cur := c.Get(); n != 0 || cur != "" {
+		t.Errorf("after Reset: Get() = %d, %q", n, cur)
 	}
 	var none *GetCounter
 	if none.Flags() != nil || none.Writer() != nil {
