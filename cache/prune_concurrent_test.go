@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,9 +15,14 @@ import (
 // TestPruneWhileGoDownloads runs a full prune while go mod download writes
 // new versions of the same modules (sharing their list files and locks)
 // and re-downloads the versions being evicted. go may lose the race for a
-// version whose zip vanishes under it, as it would with go clean; what
-// must hold is that the prune reports no error, go succeeds when run
-// again, every list matches its .mod files, and the cache is sound.
+// version whose zip vanishes under it, as it would with go clean. It may
+// also win it: go reads .info and .mod without any lock, so having read
+// them before the eviction it waits for the version lock and then fetches
+// the zip again, leaving a version whose .mod the prune removed. Online
+// go fetches the .mod when it next needs it, as it does after go clean.
+// What must hold is that the prune reports no error, any damage is only
+// that, go succeeds when run again, every list matches its .mod files,
+// and the cache is then sound.
 func TestPruneWhileGoDownloads(t *testing.T) {
 	const n, k = 8, 6
 	many := fixture.Many(n, k, 20)
@@ -76,12 +82,20 @@ func TestPruneWhileGoDownloads(t *testing.T) {
 		t.Logf("go mod download of versions being evicted lost the race (allowed): %v\n%s", r.err, r.out)
 	}
 	listAgrees(t, fc.Root)
-	// Nothing go rejects: verify finds no damage, and go completes.
-	if rep := prVerify(t, fc.Root); len(rep.Findings) > 0 {
-		t.Errorf("damage after concurrent prune: %v", rep.Findings)
+	for _, f := range prVerify(t, fc.Root).Findings {
+		_, base := fc.Files(t, f.Path, f.Version)
+		if _, err := os.Stat(base + ".zip"); f.Kind == FindingState && strings.Contains(f.Detail, ".mod missing") && err == nil {
+			t.Logf("go fetched %s@%s again after reading its .mod (allowed): %s", f.Path, f.Version, f.Detail)
+			continue
+		}
+		t.Errorf("damage after concurrent prune: %v", f)
 	}
+	// go completes, and then nothing is left that go rejects.
 	fixture.Go(t, fc.Project, fc.Env, append([]string{"mod", "download"}, append(old, fresh...)...)...)
 	listAgrees(t, fc.Root)
+	if rep := prVerify(t, fc.Root); len(rep.Findings) > 0 {
+		t.Errorf("damage once go has run again: %v", rep.Findings)
+	}
 	fc.Sound(t, fc.Proxy.URL())
 	if _, err := os.Stat(filepath.Join(fc.Root, "cache", "download", "example.com", "many", "m00", "@v", "v1.4.0.zip")); err != nil {
 		t.Errorf("new version missing: %v", err)

@@ -45,10 +45,10 @@ type Progress struct {
 // Result is what a push did.
 type Result struct {
 	Target   string        `json:"target"`
-	Sent     int           `json:"sent"`
-	Skipped  int           `json:"skipped"` // already on the target
+	Sent     int           `json:"sent"`    // the plan's files uploaded
+	Skipped  int           `json:"skipped"` // the plan's files already on the target
 	Bytes    int64         `json:"bytes"`
-	Lists    int           `json:"lists"` // @v/list files written
+	Lists    int           `json:"lists"` // @v/list files written, besides
 	Elapsed  time.Duration `json:"elapsedNanos"`
 	Failures []*FileError  `json:"failures,omitempty"`
 }
@@ -151,13 +151,18 @@ func (p *Push) Run(ctx context.Context) (*Result, error) {
 	}
 	res := &Result{Target: p.t.String()}
 	ok := p.pushAll(ctx, cancel, files)
+	// Lists are counted apart (Lists), so Sent, Skipped and Bytes add up
+	// to the plan's files as its preview counted them.
+	var listSent, listSkipped, listBytes int64
 	if ctx.Err() == nil {
+		sent, skipped, bytes := p.sent.Load(), p.skipped.Load(), p.bytes.Load()
 		res.Lists = len(p.pushAll(ctx, cancel, p.lists(ctx, ok)))
+		listSent, listSkipped, listBytes = p.sent.Load()-sent, p.skipped.Load()-skipped, p.bytes.Load()-bytes
 	}
 	if ctx.Err() == nil {
 		p.pushAll(ctx, cancel, readyDatabases(supported, files, ok))
 	}
-	res.Sent, res.Skipped, res.Bytes = int(p.sent.Load()), int(p.skipped.Load()), p.bytes.Load()
+	res.Sent, res.Skipped, res.Bytes = int(p.sent.Load()-listSent), int(p.skipped.Load()-listSkipped), p.bytes.Load()-listBytes
 	res.Elapsed, res.Failures = time.Since(begin), p.failures
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, errFailFast) {
 		return res, err
