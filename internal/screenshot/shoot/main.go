@@ -133,6 +133,9 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 	if err != nil {
 		return ui.Options{}, err
 	}
+	// A fixed disk, so the header's free space does not change the
+	// screenshots from one machine (or day) to the next.
+	c.Disk = cache.DiskSpace{Total: 256 << 30, Free: 61 << 30}
 	store := ui.NewStore(c.Root, cache.ScanOptions{NoIndex: true})
 	store.Set(c)
 	actions := ui.Actions{
