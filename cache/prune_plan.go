@@ -85,13 +85,33 @@ func (p *Plan) ByReason() map[string]int {
 
 // KeptSummary counts the kept versions by reason in one line, the same in
 // the CLI and the TUI: "2 irreplaceable, 3 latest".
-func (p *Plan) KeptSummary() string {
+func (p *Plan) KeptSummary() string { return p.keptLine(nil) }
+
+// keptLine counts the kept versions by reason, each followed by why[reason]
+// in parentheses when there is one.
+func (p *Plan) keptLine(why map[string]string) string {
 	by := p.ByReason()
 	var parts []string
 	for _, r := range slices.Sorted(maps.Keys(by)) {
-		parts = append(parts, fmt.Sprintf("%d %s", by[r], r))
+		part := fmt.Sprintf("%d %s", by[r], r)
+		if w := why[r]; w != "" {
+			part += " (" + w + ")"
+		}
+		parts = append(parts, part)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// keptWhy is KeptSummary with the rule behind each reason, for the note
+// that says why a goal was missed: "259 recent (used within 1h)".
+func keptWhy(p *Plan, grace time.Duration) string {
+	return p.keptLine(map[string]string{
+		KeptRecent:  "used within " + units.Duration(grace),
+		KeptLatest:  "the newest of their module",
+		KeptPinned:  "a project needs them",
+		KeptPattern: "matching a keep pattern",
+		KeptBusy:    "a go command holds them",
+	})
 }
 
 // Largest returns up to n actions, biggest first.
@@ -472,7 +492,7 @@ func (pl *planner) finish() {
 			"--force: %s no remote is known to serve will be fully evicted and may be lost for good.", units.Count(forced, "version")))
 	}
 	if !plan.Met && plan.Goal != "" {
-		plan.Notes = append(plan.Notes, "the goal cannot be reached: everything else is kept by a rule (see kept)")
+		plan.Notes = append(plan.Notes, "the goal cannot be reached; the rest is kept: "+keptWhy(plan, pl.p.grace()))
 	}
 	if !pl.c.Atime.Available && pl.c.Atime.Reason != "" {
 		plan.Notes = append(plan.Notes, "last use is unknown ("+pl.c.Atime.Reason+"): least recently used means least recently downloaded")

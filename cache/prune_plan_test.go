@@ -228,6 +228,11 @@ func TestPlanProtections(t *testing.T) {
 	if got := plan.KeptSummary(); !strings.Contains(got, "4 latest") || !strings.Contains(got, "1 recent") {
 		t.Errorf("KeptSummary = %q", got)
 	}
+	// The note on the missed goal says which rules kept the rest.
+	if note := strings.Join(plan.Notes, "\n"); !strings.Contains(note, "cannot be reached; the rest is kept: ") ||
+		!strings.Contains(note, "4 latest (the newest of their module)") || !strings.Contains(note, "1 recent (used within 1h)") {
+		t.Errorf("notes %q do not say why the goal was missed", note)
+	}
 	// A negative grace disables the recent rule.
 	plan = mustPlan(t, c, Policy{MaxSize: 1, Mode: ModeFull, Grace: -1}, allAvailable)
 	if _, ok := actionsOf(plan)["c@v1.0.0"]; !ok {
