@@ -463,7 +463,8 @@ func (b *planBuild) verify(ctx context.Context) error {
 // addSumDB adds the cached checksum database files, where the target can
 // serve them.
 func (b *planBuild) addSumDB(ctx context.Context) error {
-	if !b.plan.features.SumDB {
+	// Without a version to check there is no reason to copy the database.
+	if !b.plan.features.SumDB || len(b.plan.Versions) == 0 {
 		return nil
 	}
 	var err error

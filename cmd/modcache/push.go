@@ -141,7 +141,9 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 	if err != nil {
 		return err
 	}
-	if f.dryRun {
+	if f.dryRun || len(plan.Versions) == 0 {
+		// With every version refused there is nothing to push: say so
+		// instead of printing how to serve an empty mirror.
 		if f.asJSON {
 			if err := writeJSON(a.stdout, pushJSON{Plan: plan}); err != nil {
 				return err

@@ -125,6 +125,17 @@ func TestPushRefusesCorruptZip(t *testing.T) {
 	if pathExists(filepath.Join(dir, "example.com/gamma")) || !pathExists(filepath.Join(dir, "example.com/alpha/@v/v1.1.0.zip")) {
 		t.Errorf("mirror holds %v", filesUnder(dir))
 	}
+
+	// With every version refused, nothing is pushed: not even the
+	// checksum database, and no instructions for serving an empty mirror.
+	empty := filepath.Join(t.TempDir(), "empty")
+	r = runCLI(t, "push", "--to", empty, "--with-deps=false", "example.com/gamma/v2@v2.0.0")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "refused") || strings.Contains(r.stdout, "GOPROXY=") {
+		t.Errorf("all refused: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if files := filesUnder(empty); len(files) > 0 {
+		t.Errorf("all refused, yet the mirror holds %v", files)
+	}
 }
 
 func pathExists(p string) bool {
