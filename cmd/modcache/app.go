@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,11 @@ With no arguments it opens the terminal UI.`,
 	root.PersistentFlags().StringVar(&a.configFlag, "config", "", "config `FILE` (default: $XDG_CONFIG_HOME/modcache/config.toml)")
 	root.PersistentFlags().BoolVar(&a.noIndex, "no-index", false, "measure everything; do not use or update the persisted index")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// "import BUNDLE --modcache" reads naturally but --modcache names
+		// a directory; say what it wants and what happens without it.
+		if strings.HasSuffix(err.Error(), "flag needs an argument: --modcache") {
+			err = errors.New("--modcache needs a DIR: the module cache to use instead of go env GOMODCACHE (leave it out to use that one)")
+		}
 		return usageError{cmd: c.CommandPath(), err: err}
 	})
 	root.SetOut(a.stdout)

@@ -40,3 +40,13 @@ func TestOutdatedRefusesVersionPattern(t *testing.T) {
 		t.Errorf("exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// "import BUNDLE --modcache" (no directory) is a usage error that says
+// what --modcache wants and that the default cache needs no flag.
+func TestModcacheFlagWithoutDir(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, "import", "deps.tar.gz", "--modcache")
+	if r.code != 2 || !strings.Contains(r.stderr, "--modcache needs a DIR") || !strings.Contains(r.stderr, "leave it out") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}
