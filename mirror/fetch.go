@@ -159,7 +159,14 @@ func (f *Fetcher) download(ctx context.Context, dir string, env []string, args .
 	}
 	var results []Fetched
 	for _, m := range mods {
-		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: firstLine(m.Error)})
+		// go starts its reason with the module, which Fetched names already.
+		reason := firstLine(m.Error)
+		for _, v := range []string{m.Version, m.Query} {
+			if v != "" {
+				reason = strings.TrimPrefix(reason, m.Path+"@"+v+": ")
+			}
+		}
+		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: reason})
 	}
 	return results, nil
 }
