@@ -96,6 +96,9 @@ type Refusal struct {
 	Path    string `json:"path"`
 	Version string `json:"version"`
 	Reason  string `json:"reason"`
+	// Missing: the cache lacks the version and it could not (or, offline,
+	// may not) be downloaded. Otherwise the cached copy failed a check.
+	Missing bool `json:"missing,omitempty"`
 }
 
 func (r Refusal) String() string { return r.Path + "@" + r.Version + ": " + r.Reason }
@@ -438,11 +441,12 @@ func (b *planBuild) verify(ctx context.Context) error {
 	b.setStage("verify", len(ms))
 	results := make([]*VersionPlan, len(ms))
 	reasons := make([]string, len(ms))
+	missing := make([]bool, len(ms))
 	parallel.Each(ctx, runtime.GOMAXPROCS(0), len(ms), func(i int) {
 		defer b.done.Add(1)
 		m := ms[i]
 		if reason, gone := b.missing[m]; gone {
-			reasons[i] = reason
+			reasons[i], missing[i] = reason, true
 			return
 		}
 		results[i], reasons[i] = v.verify(m, b.wants[m].full)
@@ -452,7 +456,7 @@ func (b *planBuild) verify(ctx context.Context) error {
 	})
 	for i, m := range ms {
 		if reasons[i] != "" {
-			b.plan.Refused = append(b.plan.Refused, Refusal{Path: m.Path, Version: m.Version, Reason: reasons[i]})
+			b.plan.Refused = append(b.plan.Refused, Refusal{Path: m.Path, Version: m.Version, Reason: reasons[i], Missing: missing[i]})
 		} else if results[i] != nil {
 			b.plan.Versions = append(b.plan.Versions, results[i])
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -204,7 +205,11 @@ func refusedError(plan *mirror.Plan) error {
 	if len(plan.Refused) == 0 {
 		return nil
 	}
-	return exitError{code: exitFailure, msg: fmt.Sprintf("%s refused and not pushed (reasons above); fix what they say ('modcache verify --repair' re-fetches damaged versions) and push again", units.Count(len(plan.Refused), "version"))}
+	hint := ""
+	if slices.ContainsFunc(plan.Refused, func(r mirror.Refusal) bool { return !r.Missing }) {
+		hint = " ('modcache verify --repair' re-fetches damaged versions)"
+	}
+	return exitError{code: exitFailure, msg: fmt.Sprintf("%s refused and not pushed (reasons above); fix what they say%s and push again", units.Count(len(plan.Refused), "version"), hint)}
 }
 
 // parseSelection splits arguments into exact versions and patterns: an

@@ -136,6 +136,14 @@ func TestPushRefusesCorruptZip(t *testing.T) {
 	if files := filesUnder(empty); len(files) > 0 {
 		t.Errorf("all refused, yet the mirror holds %v", files)
 	}
+	if !strings.Contains(r.stderr, "verify --repair") {
+		t.Errorf("a damaged version's refusal does not point at the repair:\n%s", r.stderr)
+	}
+	// A version that is simply missing offline gets no repair advice.
+	r = runCLI(t, "push", "--to", empty, "--offline", "--with-deps=false", "example.com/gamma/v2@v2.1.0")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "--offline") || strings.Contains(r.stderr, "verify --repair") {
+		t.Errorf("missing offline: exit %d\n%s", r.code, r.stderr)
+	}
 }
 
 func pathExists(p string) bool {
