@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/modcache/modcache/internal/parallel"
+	"github.com/modcache/modcache/internal/units"
 )
 
 // defaultLockWait is how long a prune or repair waits for a version's lock
@@ -60,6 +61,20 @@ func NewPruneResult() *PruneResult {
 
 // Count returns the number of dir and full evictions done.
 func (r *PruneResult) Count() (dir, full int) { return (&Plan{Actions: r.Done}).Count() }
+
+// Summary says what was removed, the same in the CLI and the TUI:
+// "12 trees, 3 whole versions, 1 leftover".
+func (r *PruneResult) Summary() string {
+	dir, full := r.Count()
+	s := units.Count(dir, "tree") + ", " + units.Count(full, "whole version")
+	if n := len(r.Strays); n > 0 {
+		s += ", " + units.Count(n, "leftover")
+	}
+	if n := len(r.VCS); n > 0 {
+		s += ", " + units.Count(n, "VCS clone")
+	}
+	return s
+}
 
 // Pruner executes a Plan with the safe-delete protocol. Run it once; poll
 // Progress from other goroutines.

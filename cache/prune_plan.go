@@ -83,6 +83,10 @@ func (p *Plan) ByReason() map[string]int {
 	return m
 }
 
+// Items is how many things the plan removes: versions, leftovers and VCS
+// clones. Zero means there is nothing to run.
+func (p *Plan) Items() int { return len(p.Actions) + len(p.Strays) + len(p.VCS) }
+
 // KeptSummary counts the kept versions by reason in one line, the same in
 // the CLI and the TUI: "2 irreplaceable, 3 latest".
 func (p *Plan) KeptSummary() string { return p.keptLine(nil) }

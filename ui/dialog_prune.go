@@ -21,15 +21,19 @@ type pruneDialog struct {
 	mode  cache.Mode       // evictions: dir or full, chosen in the dialog
 	force bool             // evictions: include irreplaceable versions
 
-	stage   pruneStage
-	gen     int // bumped by each replan
-	plan    *cache.Plan
-	largest []cache.Action // of plan, worked out once rather than per frame
-	err     error
-	pruner  *cache.Pruner
-	result  *cache.PruneResult
-	started time.Time
-	took    time.Duration
+	stage pruneStage
+	gen   int // bumped by each replan
+	plan  *cache.Plan
+	// Worked out from plan once, not per frame: a plan keeps every
+	// version it spares, tens of thousands on a big cache.
+	largest       []cache.Action
+	kept          string
+	irreplaceable int // kept because no remote serves them (again)
+	err           error
+	pruner        *cache.Pruner
+	result        *cache.PruneResult
+	started       time.Time
+	took          time.Duration
 }
 
 type pruneStage int
@@ -106,8 +110,10 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil // a replan superseded it
 		}
 		d.plan, d.err = msg.plan, msg.err
-		if d.plan != nil {
-			d.largest = d.plan.Largest(5)
+		if p := d.plan; p != nil {
+			by := p.ByReason()
+			d.largest, d.kept = p.Largest(5), p.KeptSummary()
+			d.irreplaceable = by[cache.KeptIrreplaceable] + by[cache.KeptUnverified]
 		}
 		d.stage = stagePreview
 		return nil
@@ -140,7 +146,7 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case k == "esc" || k == "q":
 			m.closeDialog()
-		case k == "enter" && d.err == nil && d.plan != nil && d.work() > 0:
+		case k == "enter" && d.err == nil && d.plan != nil && d.plan.Items() > 0:
 			return d.run(m)
 		case k == "tab" && d.marks != nil:
 			// Evictions choose their tier: dir keeps the zip, full does not.
@@ -150,7 +156,7 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				d.mode, d.force = cache.ModeDir, false
 			}
 			return d.replan(m)
-		case k == "!" && d.marks != nil && d.mode == cache.ModeFull && d.irreplaceableKept() > 0:
+		case k == "!" && d.marks != nil && d.mode == cache.ModeFull && d.irreplaceable > 0:
 			d.stage = stageConfirmForce
 		}
 	case stageConfirmForce:
@@ -172,21 +178,6 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// work is the number of things the plan removes.
-func (d *pruneDialog) work() int {
-	return len(d.plan.Actions) + len(d.plan.Strays) + len(d.plan.VCS)
-}
-
-func (d *pruneDialog) irreplaceableKept() int {
-	n := 0
-	for _, k := range d.plan.Kept {
-		if k.Reason == cache.KeptIrreplaceable || k.Reason == cache.KeptUnverified {
-			n++
-		}
-	}
-	return n
-}
-
 // run takes the store's single write slot and executes the plan.
 func (d *pruneDialog) run(m *Model) tea.Cmd {
 	if m.opts.ReadOnly {
@@ -197,7 +188,7 @@ func (d *pruneDialog) run(m *Model) tea.Cmd {
 	ctx := d.background()
 	plan, root := d.plan, m.store.Root()
 	d.pruner = cache.NewPruner(root, plan, cache.PruneOptions{})
-	what := fmt.Sprintf("prune: %d items, %s", d.work(), units.Bytes(plan.Bytes))
+	what := fmt.Sprintf("prune: %d items, %s", d.plan.Items(), units.Bytes(plan.Bytes))
 	if d.marks != nil {
 		what = fmt.Sprintf("evict %d marked (%s): %s", len(d.marks), d.mode, units.Bytes(plan.Bytes))
 	}
@@ -224,7 +215,7 @@ func (d *pruneDialog) view() string {
 		return d.box(title, []string{st.Dim.Render("planning: reading the policy and asking remotes which versions they still serve…")},
 			keyHint(st, "esc", "cancel"))
 	case stageConfirmForce:
-		n := d.irreplaceableKept()
+		n := d.irreplaceable
 		return d.box(title+": irreplaceable versions", []string{
 			st.DangerText.Render(fmt.Sprintf("%s: served by no remote (or none could be asked).", units.Count(n, "marked version"))),
 			"Removing them whole loses them: go cannot fetch them again.",
@@ -295,14 +286,14 @@ func (d *pruneDialog) previewView(title string) string {
 			body = append(body, st.Dim.Render(fmt.Sprintf("  … and %d more", n)))
 		}
 	}
-	if kept := p.KeptSummary(); kept != "" {
-		body = append(body, "", st.Dim.Render("kept ")+kept)
+	if d.kept != "" {
+		body = append(body, "", st.Dim.Render("kept ")+d.kept)
 	}
 	for _, n := range p.Notes {
 		body = append(body, st.WarnText.Render("• ")+n)
 	}
 	var hints []string
-	if d.work() > 0 {
+	if d.plan.Items() > 0 {
 		verb := "prune"
 		if d.marks != nil {
 			verb = "evict"
@@ -313,7 +304,7 @@ func (d *pruneDialog) previewView(title string) string {
 	}
 	if d.marks != nil {
 		hints = append(hints, "tab", "dir/full")
-		if d.mode == cache.ModeFull && d.irreplaceableKept() > 0 {
+		if d.mode == cache.ModeFull && d.irreplaceable > 0 {
 			hints = append(hints, "!", "include irreplaceable")
 		}
 	}
@@ -344,14 +335,7 @@ func (d *pruneDialog) doneView(title string) string {
 		return d.failed(title, d.err, "enter")
 	}
 	r := d.result
-	dir, full := r.Count()
-	head := st.OKText.Render("✓ ") + fmt.Sprintf("freed %s: %s, %s", st.Bold.Render(units.Bytes(r.Freed)), units.Count(dir, "tree"), units.Count(full, "whole version"))
-	if n := len(r.Strays); n > 0 {
-		head += fmt.Sprintf(", %s", units.Count(n, "leftover"))
-	}
-	if n := len(r.VCS); n > 0 {
-		head += fmt.Sprintf(", %s", units.Count(n, "VCS clone"))
-	}
+	head := st.OKText.Render("✓ ") + fmt.Sprintf("freed %s: %s", st.Bold.Render(units.Bytes(r.Freed)), r.Summary())
 	if r.Cancelled {
 		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("freed %s; the cache is sound and P carries on", units.Bytes(r.Freed))
 	}

@@ -124,7 +124,7 @@ func (a *app) runPrune(cmd *cobra.Command, f pruneFlags) error {
 	if !f.asJSON {
 		a.printPlan(c, plan, false)
 	}
-	if len(plan.Actions)+len(plan.Strays)+len(plan.VCS) == 0 {
+	if plan.Items() == 0 {
 		if f.asJSON {
 			return writeJSON(a.stdout, pruneJSON(plan, cache.NewPruneResult()))
 		}
@@ -346,15 +346,7 @@ func printNotes(w io.Writer, notes []string) {
 
 func (a *app) printPruneResult(plan *cache.Plan, res *cache.PruneResult) {
 	w := a.stdout
-	dir, full := res.Count()
-	fmt.Fprintf(w, "\nfreed %s: %s, %s", units.Bytes(res.Freed), units.Count(dir, "tree"), units.Count(full, "whole version"))
-	if len(res.Strays) > 0 {
-		fmt.Fprintf(w, ", %s", units.Count(len(res.Strays), "leftover"))
-	}
-	if len(res.VCS) > 0 {
-		fmt.Fprintf(w, ", %s", units.Count(len(res.VCS), "VCS clone"))
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "\nfreed %s: %s\n", units.Bytes(res.Freed), res.Summary())
 	if len(plan.Kept) > 0 {
 		fmt.Fprintf(w, "kept: %s\n", plan.KeptSummary())
 	}
