@@ -19,6 +19,9 @@ const (
 
 var orderNames = [...]string{"size", "used", "name"}
 
+// OrderNames are the --sort values, in Order's order.
+func OrderNames() []string { return slices.Clone(orderNames[:]) }
+
 // String is the order as --sort spells it.
 func (o Order) String() string { return orderNames[o] }
 

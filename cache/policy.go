@@ -92,11 +92,26 @@ type Policy struct {
 	Disk *DiskSpace
 }
 
-// DefaultGoal is the one-key prune's goal when the config sets none:
+// defaultGoal is the one-key prune's goal when the config sets none:
 // trees unused for 30 days, which loses nothing (go re-extracts a tree
 // from its zip, offline).
-func DefaultGoal() Policy {
+func defaultGoal() Policy {
 	return Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}
+}
+
+// OrDefaultGoal is p, or when p has no goal, p with defaultGoal's goal
+// and a note saying so. Its protections stay; so does its mode when
+// modeSet says someone chose one.
+func (p Policy) OrDefaultGoal(modeSet bool) (Policy, []string) {
+	if p.HasGoal() {
+		return p, nil
+	}
+	def := defaultGoal()
+	p.TTL = def.TTL
+	if !modeSet {
+		p.Mode = def.Mode
+	}
+	return p, []string{DefaultGoalNote}
 }
 
 // DefaultGoalNote says in a preview that the default goal applies.

@@ -18,7 +18,7 @@ import (
 type Actions struct {
 	// PrunePolicy returns the policy of the one-key prune (the config's
 	// [prune], with its projects' pins) and notes to show. nil means
-	// cache.DefaultGoal.
+	// the default goal (cache.Policy.OrDefaultGoal).
 	PrunePolicy func(ctx context.Context, root string) (cache.Policy, []string, error)
 	// Lookup asks the remotes which versions of a module they serve, so a
 	// plan never evicts whole what cannot be fetched again.
@@ -54,7 +54,7 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Verify):
 		return m.openDialog(newVerifyDialog(m)), true
 	case key.Matches(msg, k.Prune):
-		return m.openDialog(newPruneDialog(m, nil)), true
+		return m.openDialog(newPruneDialog(nil)), true
 	case key.Matches(msg, k.Push):
 		marked := m.local.markedKeys()
 		if len(marked) == 0 {
@@ -78,7 +78,7 @@ func (m *Model) actionKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 			m.setFlash(m.st.WarnText.Render("nothing marked: space marks versions or modules to evict"))
 			return nil, true
 		}
-		return m.openDialog(newPruneDialog(m, marked)), true
+		return m.openDialog(newPruneDialog(marked)), true
 	}
 	return nil, false
 }

@@ -85,10 +85,10 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 func (d *fetchDialog) view() string {
 	st := d.st
 	title := fmt.Sprintf("Fetch %s into the cache", units.Count(len(d.queries), "version"))
-	if w := d.waiting(title); d.running && w != "" {
-		return w
-	}
 	if d.running {
+		if w := d.waiting(title); w != "" {
+			return w
+		}
 		p := d.fetcher.Progress()
 		return d.box(title, []string{
 			st.Dim.Render("go mod download is fetching and verifying…"),

@@ -57,7 +57,7 @@ type pruneDoneMsg struct {
 	err error
 }
 
-func newPruneDialog(m *Model, marks []module.Version) *pruneDialog {
+func newPruneDialog(marks []module.Version) *pruneDialog {
 	return &pruneDialog{dialogBase: newDialogBase(), marks: marks, mode: cache.ModeDir}
 }
 
@@ -88,7 +88,7 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 			}
 			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail)}
 		}
-		pol, notes := cache.DefaultGoal(), []string{cache.DefaultGoalNote}
+		pol, notes := cache.Policy{}.OrDefaultGoal(false)
 		if acts.PrunePolicy != nil {
 			var err error
 			if pol, notes, err = acts.PrunePolicy(ctx, root); err != nil {

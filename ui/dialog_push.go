@@ -31,6 +31,7 @@ type pushDialog struct {
 	target  mirror.Target
 	planner *mirror.Planner
 	plan    *mirror.Plan
+	totals  mirror.Totals // of plan, summed once rather than per frame
 	push    *mirror.Push
 	result  *mirror.Result
 	err     error
@@ -139,6 +140,9 @@ func (d *pushDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		d.target, d.plan, d.err, d.stage = msg.target, msg.plan, msg.err, pushPreview
+		if d.plan != nil {
+			d.totals = d.plan.Totals()
+		}
 	case pushDoneMsg:
 		d.result, d.err, d.stage = msg.res, msg.err, pushDone
 		if d.target != nil {
@@ -207,7 +211,7 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 	d.stage = pushRunning
 	ctx := d.background()
 	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
-	tot := d.plan.Totals()
+	tot := d.totals
 	what := fmt.Sprintf("push %s (%s) to %s", units.Count(tot.Versions, "version"), units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
 	push := d.push
 	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
@@ -268,7 +272,7 @@ func (d *pushDialog) previewView(title string) string {
 	if d.err != nil {
 		return d.failed(title, d.err, "esc")
 	}
-	t := d.plan.Totals()
+	t := d.totals
 	body := []string{
 		st.Dim.Render("to ") + tildePath(d.plan.Target),
 		fmt.Sprintf("%s: %d full, %d graph-only (.mod only) · %s · %s",

@@ -102,7 +102,7 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			}
 		case verifyReport:
 			// The offer is hidden in read-only sessions; the key is refused too.
-			if k == "r" && d.report != nil && len(d.report.Findings) > 0 && !m.opts.ReadOnly {
+			if k == "r" && d.report != nil && len(d.report.Findings) > 0 && !d.noWrites {
 				return d.runRepair(m)
 			}
 			if k == "esc" || k == "enter" || k == "q" {

@@ -410,7 +410,7 @@ func (m *Model) remoteKey(msg tea.KeyPressMsg) tea.Cmd {
 		clear(m.local.marks)
 	case key.Matches(msg, k.Mark):
 		if r, ok := p.selectedRow(mod); ok {
-			if r.local != nil {
+			if r.Local {
 				m.setFlash(m.st.Dim.Render("already in the local cache; mark it on the left to prune or push it"))
 				return nil
 			}

@@ -45,38 +45,24 @@ type missingMemo struct {
 type mergeMemo struct {
 	m    *cache.Module
 	info *proxy.Report
-	rows []rrow
+	rows []proxy.Merged
 }
 
 func newRemotePane(lk *lookups) *remotePane {
 	return &remotePane{lk: lk, marks: map[module.Version]bool{}}
 }
 
-// rrow is one version line: where it lives and what that means.
-type rrow struct {
-	proxy.Merged
-	local *cache.Version
-}
-
 // rows merges the local versions of m with what info says the current
 // source holds, newest first.
-func (p *remotePane) rows(m *cache.Module, info *proxy.Report) []rrow {
+func (p *remotePane) rows(m *cache.Module, info *proxy.Report) []proxy.Merged {
 	if memo := p.merged; memo.rows != nil && memo.m == m && memo.info == info {
 		return memo.rows
 	}
-	local := map[string]*cache.Version{}
 	var versions []string
 	if m != nil {
 		versions = m.VersionList()
-		for _, v := range m.Versions {
-			local[v.Version] = v
-		}
 	}
-	merged := proxy.Merge(versions, info)
-	rows := make([]rrow, len(merged))
-	for i, mv := range merged {
-		rows[i] = rrow{Merged: mv, local: local[mv.Version]}
-	}
+	rows := proxy.Merge(versions, info)
 	p.merged = mergeMemo{m, info, rows}
 	return rows
 }
@@ -172,11 +158,11 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 		}
 		status, style := "", st.Dim
 		switch {
-		case r.local != nil && r.Remote:
+		case r.Local && r.Remote:
 			status, style = "both", st.OKText
-		case r.local == nil && r.Newer:
+		case !r.Local && r.Newer:
 			status, style = "remote ↑newer", st.AccentText
-		case r.local == nil:
+		case !r.Local:
 			status, style = "remote", st.AccentText
 		case p.irreplaceable(m.Path, r.Version):
 			status, style = "irreplaceable", st.DangerText
@@ -274,13 +260,13 @@ func (p *remotePane) rowCount(m *cache.Module) int {
 }
 
 // selectedRow returns the version under the pane's cursor.
-func (p *remotePane) selectedRow(m *cache.Module) (rrow, bool) {
+func (p *remotePane) selectedRow(m *cache.Module) (proxy.Merged, bool) {
 	if m == nil || p.catalog || len(p.lk.sources) == 0 {
-		return rrow{}, false
+		return proxy.Merged{}, false
 	}
 	rows := p.rows(m, p.lk.get(p.current, m.Path))
 	if p.cursor < 0 || p.cursor >= len(rows) {
-		return rrow{}, false
+		return proxy.Merged{}, false
 	}
 	return rows[p.cursor], true
 }

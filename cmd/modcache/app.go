@@ -27,10 +27,11 @@ type app struct {
 	configFlag   string
 	noIndex      bool
 
-	env    goenv.Env
-	cfg    *config.Config
-	client *proxy.Client
-	srcs   []proxy.Source // opened once: the TUI and prune's lookup share them
+	env     goenv.Env
+	cfg     *config.Config
+	cfgPath string // where config() looked, for messages even when no file is there
+	client  *proxy.Client
+	srcs    []proxy.Source // opened once: the TUI and prune's lookup share them
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -119,6 +120,7 @@ func (a *app) config() (*config.Config, error) {
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
 	}
+	a.cfgPath = path
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
@@ -154,16 +156,6 @@ func (a *app) memoDir() string {
 // usagef builds a usage error for cmd.
 func usagef(cmd *cobra.Command, format string, args ...any) error {
 	return usageError{cmd: cmd.CommandPath(), err: fmt.Errorf(format, args...)}
-}
-
-// oneOf checks an enumerated flag value.
-func oneOf(cmd *cobra.Command, flag, value string, allowed ...string) error {
-	for _, a := range allowed {
-		if value == a {
-			return nil
-		}
-	}
-	return usagef(cmd, "invalid --%s %q: use %s", flag, value, strings.Join(allowed, ", "))
 }
 
 // proxyClient builds the GOPROXY client from go env once.

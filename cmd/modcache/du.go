@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,8 +35,9 @@ The total counts blocks on disk, each hard link once, exactly as du -sB1.`,
   modcache du --json | jq '.modules[0]'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := oneOf(cmd, "sort", sortBy, "size", "used", "name"); err != nil {
-				return err
+			by, ok := cache.ParseOrder(sortBy)
+			if !ok {
+				return usagef(cmd, "invalid --sort %q: use %s", sortBy, strings.Join(cache.OrderNames(), ", "))
 			}
 			if top < 0 {
 				return usagef(cmd, "invalid --top %d: use 0 for all modules, or a positive count", top)
@@ -44,7 +46,6 @@ The total counts blocks on disk, each hard link once, exactly as du -sB1.`,
 			if err != nil {
 				return err
 			}
-			by, _ := cache.ParseOrder(sortBy) // checked above
 			mods := slices.Clone(c.Modules)
 			cache.SortModules(mods, by)
 			if asJSON {

@@ -225,14 +225,7 @@ func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, p
 		}
 	}
 	if !pol.HasGoal() {
-		where := cfg.Path
-		if where == "" {
-			where = a.configFlag
-		}
-		if where == "" {
-			where, _ = config.DefaultPath()
-		}
-		return pol, nil, nil, usagef(cmd, "no prune policy: give --ttl, --max-size or --keep-free, or set ttl, max-size or keep-free under [prune] in %s", where)
+		return pol, nil, nil, usagef(cmd, "no prune policy: give --ttl, --max-size or --keep-free, or set ttl, max-size or keep-free under [prune] in %s", a.cfgPath)
 	}
 	if changed("keep-latest") {
 		if f.keepLatest < 0 {

@@ -62,21 +62,13 @@ func (a *app) uiOptions() (ui.Options, error) {
 
 // configuredPolicy is the TUI's one-key prune: the config's [prune]
 // section, with the pins of its keep-projects. With no goal there, the
-// UI's default goal applies, and the section's protections still do.
+// default goal applies, and the section's protections still do.
 func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, []string, error) {
 	cfg, pol, err := a.configPolicy()
 	if err != nil {
 		return cache.Policy{}, nil, err
 	}
-	var notes []string
-	if !pol.HasGoal() {
-		def := cache.DefaultGoal()
-		pol.TTL = def.TTL
-		if cfg.Prune.Mode == "" {
-			pol.Mode = def.Mode
-		}
-		notes = append(notes, cache.DefaultGoalNote)
-	}
+	pol, notes := pol.OrDefaultGoal(cfg.Prune.Mode != "")
 	pinNotes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
 	return pol, append(notes, pinNotes...), err
 }
