@@ -29,16 +29,17 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	args := append([]string{"mod", "download", "-json"}, gets.Flags()...)
+	var args []string
 	for _, mv := range vs {
 		args = append(args, mv.String())
 	}
 	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
 	// get in the way outside a module.
 	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
-	out, runErr := gocmd.Run(ctx, dir, env, gets.Writer(), args...)
-	ds, err := gocmd.ParseDownloads(out)
-	if err != nil {
+	ds, err := gocmd.ModDownload(ctx, dir, env, gets, args...)
+	if ge := (*gocmd.Error)(nil); errors.As(err, &ge) {
+		return nil, fmt.Errorf("go mod download: %s", ge.Reason)
+	} else if err != nil {
 		return nil, err
 	}
 	reported := map[module.Version]bool{}
@@ -46,15 +47,8 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 		mv := module.Version{Path: d.Path, Version: d.Version}
 		reported[mv] = true
 		if d.Error != "" {
-			failed[mv] = "go mod download: " + firstLine(d.Error)
+			failed[mv] = "go mod download: " + d.Reason()
 		}
-	}
-	if len(reported) == 0 && runErr != nil {
-		var ge *gocmd.Error
-		if errors.As(runErr, &ge) {
-			return nil, fmt.Errorf("go mod download: %s", ge.Reason)
-		}
-		return nil, runErr
 	}
 	for _, mv := range vs {
 		if !reported[mv] {

@@ -149,24 +149,13 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 
 // download runs go mod download -json and reads its answers.
 func (f *Fetcher) download(ctx context.Context, dir string, env []string, args ...string) ([]Fetched, error) {
-	out, runErr := gocmd.Run(ctx, dir, env, f.gets.Writer(), append(append([]string{"mod", "download", "-json"}, f.gets.Flags()...), args...)...)
-	mods, err := gocmd.ParseDownloads(out)
+	mods, err := gocmd.ModDownload(ctx, dir, env, &f.gets, args...)
 	if err != nil {
 		return nil, err
 	}
-	if len(mods) == 0 && runErr != nil {
-		return nil, runErr
-	}
 	var results []Fetched
 	for _, m := range mods {
-		// go starts its reason with the module, which Fetched names already.
-		reason := firstLine(m.Error)
-		for _, v := range []string{m.Version, m.Query} {
-			if v != "" {
-				reason = strings.TrimPrefix(reason, m.Path+"@"+v+": ")
-			}
-		}
-		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: reason})
+		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: m.Reason()})
 	}
 	return results, nil
 }

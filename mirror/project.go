@@ -59,29 +59,23 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
 	}
 
-	args := append(append([]string{"mod", "download", "-json"}, gets.Flags()...), modfileFlag...)
-	out, runErr := gocmd.Run(ctx, dir, env, gets.Writer(), append(args, "all")...)
-	results, err := gocmd.ParseDownloads(out)
+	results, err := gocmd.ModDownload(ctx, dir, env, gets, append(slices.Clip(modfileFlag), "all")...)
 	if err != nil {
-		return nil, nil, err
-	}
-	if len(results) == 0 && runErr != nil {
-		return nil, nil, offlineHint(runErr, offline)
+		return nil, nil, offlineHint(err, offline)
 	}
 	c := &closure{missing: map[module.Version]string{}}
 	full := map[module.Version]bool{}
 	for _, r := range results {
 		m := module.Version{Path: r.Path, Version: r.Version}
 		if r.Error != "" {
-			c.missing[m] = "go mod download: " + firstLine(r.Error)
+			c.missing[m] = "go mod download: " + r.Reason()
 			continue
 		}
 		full[m] = true
 		c.full = append(c.full, m)
 	}
 
-	args = append(append([]string{"mod", "graph"}, gets.Flags()...), modfileFlag...)
-	out, err = gocmd.Run(ctx, dir, env, gets.Writer(), args...)
+	out, err := gocmd.Run(ctx, dir, env, gets.Writer(), append(append([]string{"mod", "graph"}, gets.Flags()...), modfileFlag...)...)
 	if err != nil {
 		return nil, nil, offlineHint(err, offline)
 	}

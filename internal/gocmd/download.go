@@ -2,6 +2,7 @@ package gocmd
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,34 @@ import (
 type Downloaded struct {
 	Path, Version, Query string
 	Error                string
+}
+
+// Reason is the first line of go's error without the "path@version: " it
+// starts with, since a Downloaded names its module already.
+func (d Downloaded) Reason() string {
+	r, _, _ := strings.Cut(d.Error, "\n")
+	for _, v := range []string{d.Version, d.Query} {
+		if v != "" {
+			r = strings.TrimPrefix(r, d.Path+"@"+v+": ")
+		}
+	}
+	return r
+}
+
+// ModDownload runs `go mod download -json args...` in dir, traced into
+// gets (which may be nil), and returns go's answer for each module. A
+// module go could not get is reported in its Error; the error is go's
+// only when it reported nothing at all (it could not run, or a bad flag).
+func ModDownload(ctx context.Context, dir string, env []string, gets *GetCounter, args ...string) ([]Downloaded, error) {
+	out, runErr := Run(ctx, dir, env, gets.Writer(), append(append([]string{"mod", "download", "-json"}, gets.Flags()...), args...)...)
+	ds, err := ParseDownloads(out)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 && runErr != nil {
+		return nil, runErr
+	}
+	return ds, nil
 }
 
 // ParseDownloads reads the stream of objects `go mod download -json`

@@ -91,8 +91,8 @@ func TestGetCounter(t *testing.T) {
 		t.Errorf("a nil counter counted %d", n)
 	}
 	ds, err := ParseDownloads([]byte(`{"Path":"a","Version":"v1.0.0"}
-{"Path":"b","Version":"v2.0.0","Error":"not found"}`))
-	if err != nil || len(ds) != 2 || ds[1].Error != "not found" {
+{"Path":"b","Version":"v2.0.0","Error":"b@v2.0.0: not found\nmore"}`))
+	if err != nil || len(ds) != 2 || ds[1].Reason() != "not found" || ds[0].Reason() != "" {
 		t.Errorf("ParseDownloads: %+v, %v", ds, err)
 	}
 }
