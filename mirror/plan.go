@@ -471,8 +471,11 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	if !b.plan.features.SumDB || len(b.plan.Versions) == 0 {
 		return nil
 	}
-	var err error
-	b.plan.SumDB, b.dbs, err = sumdbFiles(b.c.Root, b.plan.Versions)
+	dbs, err := b.sums.databases()
+	if err != nil {
+		return err
+	}
+	b.plan.SumDB, b.dbs, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
 	return err
 }
 

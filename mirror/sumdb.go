@@ -23,20 +23,13 @@ import (
 // sumdbFiles returns the checksum database files to push: every cached
 // tile (proofs need tiles beyond the ones a single record touches), the
 // cached lookup of every version in the plan, and last a supported file
-// for each database that has any. It also returns the database names.
-func sumdbFiles(root string, versions []*VersionPlan) ([]*File, []string, error) {
+// for each database that has any. It also returns the names of the
+// databases (of those cached, in dbs) that have files.
+func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []string, error) {
 	base := filepath.Join(root, "cache", "download", "sumdb")
-	entries, err := os.ReadDir(base)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, nil, err
-	}
 	var files, supported []*File
-	var dbs []string
-	for _, e := range entries {
-		if !e.IsDir() {
-			continue
-		}
-		db := e.Name()
+	var withFiles []string
+	for _, db := range dbs {
 		n := len(files)
 		tiles, err := tileFiles(filepath.Join(base, db), db)
 		if err != nil {
@@ -55,11 +48,11 @@ func sumdbFiles(root string, versions []*VersionPlan) ([]*File, []string, error)
 			}
 		}
 		if len(files) > n {
-			dbs = append(dbs, db)
+			withFiles = append(withFiles, db)
 			supported = append(supported, &File{Name: "sumdb/" + db + "/supported", src: BytesSource(nil)})
 		}
 	}
-	return append(files, supported...), dbs, nil
+	return append(files, supported...), withFiles, nil
 }
 
 // tileFiles returns a database's cached tiles, plus the narrower partial

@@ -18,34 +18,49 @@ import (
 type sumSet struct {
 	root string // module cache, for cached sumdb lookups
 
-	mu   sync.Mutex
-	sums map[string][]string
-	dbs  []string // names of cached checksum databases
-	seen map[string]bool
+	mu     sync.Mutex
+	sums   map[string][]string
+	dbs    []string // names of cached checksum databases, once listed
+	dbsErr error
+	listed bool
+	seen   map[string]bool
 }
 
 func newSumSet(root string) *sumSet {
-	s := &sumSet{root: root, sums: map[string][]string{}, seen: map[string]bool{}}
-	entries, _ := os.ReadDir(filepath.Join(root, "cache", "download", "sumdb"))
-	for _, e := range entries {
-		if e.IsDir() {
-			s.dbs = append(s.dbs, e.Name())
-		}
-	}
-	return s
+	return &sumSet{root: root, sums: map[string][]string{}, seen: map[string]bool{}}
 }
 
-// addGoSum adds the lines of a go.sum file. Malformed lines are skipped, as
-// they would make go fail anyway.
-func (s *sumSet) addGoSum(data []byte) {
+// databases lists the cached checksum databases, once. Not before it is
+// first needed: a plan's downloads may create the sumdb directory.
+func (s *sumSet) databases() ([]string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.add(cache.ParseGoSum(data))
+	return s.listDatabases()
 }
 
+func (s *sumSet) listDatabases() ([]string, error) {
+	if !s.listed {
+		s.listed = true
+		entries, err := os.ReadDir(filepath.Join(s.root, "cache", "download", "sumdb"))
+		if err != nil && !os.IsNotExist(err) {
+			s.dbsErr = err
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				s.dbs = append(s.dbs, e.Name())
+			}
+		}
+	}
+	return s.dbs, s.dbsErr
+}
+
+// addGoSumFile adds the lines of a go.sum file, if there is one.
+// Malformed lines are skipped, as they would make go fail anyway.
 func (s *sumSet) addGoSumFile(path string) {
-	if data, err := os.ReadFile(path); err == nil {
-		s.addGoSum(data)
+	if lines, err := cache.ReadGoSum(path); err == nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.add(lines)
 	}
 }
 
@@ -88,7 +103,8 @@ func (s *sumSet) readLookups(m module.Version) {
 	if err1 != nil || err2 != nil {
 		return
 	}
-	for _, db := range s.dbs {
+	dbs, _ := s.listDatabases() // unreadable: no records to add
+	for _, db := range dbs {
 		data, err := os.ReadFile(lookupPath(s.root, db, escPath, escVer))
 		if err != nil {
 			continue
