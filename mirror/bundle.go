@@ -70,12 +70,19 @@ type bundleTarget struct {
 	files     []ManifestFile
 	committed bool
 
-	// The existing bundle's manifest, kept while the file is unchanged:
-	// it is the last entry, so each read decompresses the whole archive,
-	// and browsing asks about one module after another.
+	// The existing bundle's manifest, indexed and kept while the file is
+	// unchanged: it is the last entry, so each read decompresses the whole
+	// archive, and browsing (or prune's lookups) asks about one module
+	// after another.
 	readMu  sync.Mutex
-	read    *Manifest
+	read    *bundleIndex
 	readFor fs.FileInfo
+}
+
+// bundleIndex is what browsing needs of a manifest.
+type bundleIndex struct {
+	versions map[string][]string // complete versions (with a zip) by module, semver order
+	catalog  []string            // modules with a list, sorted
 }
 
 func newBundle(path string) (*bundleTarget, error) {
@@ -215,42 +222,24 @@ func (b *bundleTarget) Close() error {
 // Versions and Catalog read an existing bundle's manifest. A bundle holds
 // a version completely when it has its zip, which is what its list names.
 func (b *bundleTarget) Versions(ctx context.Context, modPath string) ([]string, error) {
-	m, err := b.manifest(ctx)
+	idx, err := b.index(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var vs []string
-	for _, f := range m.Files {
-		if fn, err := parseName(f.Name); err == nil && fn.Kind == KindZip && fn.Path == modPath {
-			vs = append(vs, fn.Version)
-		}
-	}
-	semver.Sort(vs)
-	return vs, nil
+	return slices.Clone(idx.versions[modPath]), nil
 }
 
 func (b *bundleTarget) Catalog(ctx context.Context) ([]string, error) {
-	m, err := b.manifest(ctx)
+	idx, err := b.index(ctx)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[string]bool{}
-	for _, f := range m.Files {
-		if fn, err := parseName(f.Name); err == nil && fn.Kind == KindList {
-			seen[fn.Path] = true
-		}
-	}
-	paths := make([]string, 0, len(seen))
-	for p := range seen {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	return paths, nil
+	return slices.Clone(idx.catalog), nil
 }
 
-// manifest reads the existing bundle's manifest, once per version of the
-// file.
-func (b *bundleTarget) manifest(ctx context.Context) (*Manifest, error) {
+// index reads the existing bundle's manifest and indexes it, once per
+// version of the file.
+func (b *bundleTarget) index(ctx context.Context) (*bundleIndex, error) {
 	fi, err := os.Stat(b.path)
 	if err != nil {
 		return nil, err
@@ -264,8 +253,24 @@ func (b *bundleTarget) manifest(ctx context.Context) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.read, b.readFor = m, fi
-	return m, nil
+	idx := &bundleIndex{versions: map[string][]string{}, catalog: []string{}}
+	for _, f := range m.Files {
+		fn, err := parseName(f.Name)
+		switch {
+		case err != nil:
+		case fn.Kind == KindZip:
+			idx.versions[fn.Path] = append(idx.versions[fn.Path], fn.Version)
+		case fn.Kind == KindList:
+			idx.catalog = append(idx.catalog, fn.Path)
+		}
+	}
+	for _, vs := range idx.versions {
+		semver.Sort(vs)
+	}
+	slices.Sort(idx.catalog)
+	idx.catalog = slices.Compact(idx.catalog)
+	b.read, b.readFor = idx, fi
+	return idx, nil
 }
 
 // ReadManifest reads a bundle's manifest. It is the last entry, so the
