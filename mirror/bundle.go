@@ -97,7 +97,7 @@ func newBundle(path string) (*bundleTarget, error) {
 
 func (b *bundleTarget) String() string { return "bundle://" + filepath.ToSlash(b.path) }
 
-func (b *bundleTarget) Features() Features { return Features{List: true, SumDB: true, ModOnly: true} }
+func (b *bundleTarget) Features() Features { return goproxyLayout }
 
 // Same: every push writes a fresh archive.
 func (b *bundleTarget) Same(context.Context, string, *Source) (bool, error) { return false, nil }

@@ -38,7 +38,7 @@ func (d *dirTarget) Features() Features {
 	if d.athens {
 		return Features{}
 	}
-	return Features{List: true, SumDB: true, ModOnly: true}
+	return goproxyLayout
 }
 
 func (d *dirTarget) Close() error { return nil }

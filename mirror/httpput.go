@@ -75,7 +75,7 @@ func isLoopback(host string) bool {
 
 func (h *httpTarget) String() string { return h.name }
 
-func (h *httpTarget) Features() Features { return Features{List: true, SumDB: true, ModOnly: true} }
+func (h *httpTarget) Features() Features { return goproxyLayout }
 
 func (h *httpTarget) Close() error { return nil }
 

@@ -71,7 +71,6 @@ type fileName struct {
 	Kind    string
 	Path    string // module path, unescaped (not for sumdb)
 	Version string // canonical version (info, mod, zip)
-	DB      string // sumdb files: the database name
 }
 
 // parseName checks a name from an untrusted source (a bundle, a listing)
@@ -162,5 +161,5 @@ func parseSumDBName(name, rest string) (fileName, error) {
 	default:
 		return bad("not a checksum database file")
 	}
-	return fileName{Kind: KindSumDB, DB: db}, nil
+	return fileName{Kind: KindSumDB}, nil
 }

@@ -275,7 +275,7 @@ type planBuild struct {
 func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 	b := &planBuild{
 		Planner: p,
-		plan:    &Plan{Root: p.c.Root, features: Features{List: true, SumDB: true, ModOnly: true}},
+		plan:    &Plan{Root: p.c.Root, features: goproxyLayout},
 		wants:   map[module.Version]*want{},
 		missing: map[module.Version]string{},
 		sums:    newSumSet(p.c.Root),

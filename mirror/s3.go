@@ -100,7 +100,7 @@ func (o Options) httpTransport() http.RoundTripper {
 
 func (s *s3Target) String() string { return s.name }
 
-func (s *s3Target) Features() Features { return Features{List: true, SumDB: true, ModOnly: true} }
+func (s *s3Target) Features() Features { return goproxyLayout }
 
 func (s *s3Target) Close() error { return nil }
 

@@ -89,6 +89,9 @@ type Features struct {
 	ModOnly bool
 }
 
+// goproxyLayout is what a full GOPROXY tree holds: every target but Athens.
+var goproxyLayout = Features{List: true, SumDB: true, ModOnly: true}
+
 // Options configure Open.
 type Options struct {
 	// InsecureHTTP allows http:// targets on hosts other than loopback.
@@ -128,7 +131,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("invalid mirror URL %q: %v", redact(rawURL), err)
+		return nil, fmt.Errorf("invalid mirror URL %q: %v", proxy.RedactURL(rawURL), err)
 	}
 	switch u.Scheme {
 	case "file":
@@ -156,7 +159,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 	case "":
 		return nil, fmt.Errorf("invalid mirror %q: use an absolute path or a URL (file://, athens://, s3://, https://, bundle://)", rawURL)
 	}
-	return nil, fmt.Errorf("invalid mirror %q: unknown scheme %q (use file, athens, s3, https, http or bundle)", redact(rawURL), u.Scheme)
+	return nil, fmt.Errorf("invalid mirror %q: unknown scheme %q (use file, athens, s3, https, http or bundle)", u.Redacted(), u.Scheme)
 }
 
 // OpenNamed is Open for a --to value that may name a mirror from the
@@ -191,14 +194,6 @@ func localPath(u *url.URL) (string, error) {
 		return "", err
 	}
 	return filepath.Clean(p), nil
-}
-
-// redact hides the credentials of a mirror URL, parsed or not.
-func redact(s string) string {
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return proxy.RedactURL(s)
 }
 
 // Source is the content of one file to push: a local file or bytes.
