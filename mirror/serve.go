@@ -3,7 +3,6 @@ package mirror
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -69,10 +68,7 @@ func WriteIISConfig(t Target) (string, error) {
 	if !ok || d.athens {
 		return "", fmt.Errorf("%s is not a directory mirror; web.config only makes sense in one", t)
 	}
-	if err := os.MkdirAll(d.root, 0o777); err != nil {
-		return "", err
-	}
-	p := filepath.Join(d.root, "web.config")
+	p := filepath.Join(d.root, "web.config") // writeAtomic makes the root
 	src := BytesSource([]byte(IISWebConfig))
 	if err := writeAtomic(context.Background(), p, src, nil); err != nil {
 		return "", err
