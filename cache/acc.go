@@ -31,7 +31,6 @@ func (a *acc) noteAtime(t int64, rel string) {
 type verAcc struct {
 	escPath, escVer string
 	tree            acc
-	probe           string // from the index, when the walk was skipped
 
 	mu                    sync.Mutex
 	has                   Has

@@ -105,11 +105,8 @@ func saveIndex(path string, s *Scanner, c *Cache) error {
 		if v.has&HasTree != 0 {
 			e.TreeDev, e.TreeIno, e.TreeMtime = v.treeDev, v.treeIno, v.treeMtime
 			e.TreeBytes, e.Files, e.TreeAtime = v.tree.bytes.Load(), v.tree.files.Load(), v.tree.atime.Load()
-			e.Probe = v.probe
 			v.tree.probeMu.Lock()
-			if v.tree.probe != "" {
-				e.Probe = v.tree.probe
-			}
+			e.Probe = v.tree.probe
 			v.tree.probeMu.Unlock()
 		}
 		v.mu.Unlock()

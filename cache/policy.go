@@ -119,7 +119,7 @@ const DefaultGoalNote = "no goal under [prune] in the config: using the default,
 
 // HasGoal reports whether the policy asks for any eviction at all.
 func (p Policy) HasGoal() bool {
-	return p.TTL > 0 || p.MaxSize > 0 || p.KeepFree != (units.SizeOrPercent{})
+	return p.TTL > 0 || p.MaxSize > 0 || !p.KeepFree.IsZero()
 }
 
 func (p Policy) grace() time.Duration {
@@ -148,7 +148,7 @@ func (p Policy) String() string {
 	if p.MaxSize > 0 {
 		parts = append(parts, "max-size "+units.Bytes(p.MaxSize))
 	}
-	if p.KeepFree != (units.SizeOrPercent{}) {
+	if !p.KeepFree.IsZero() {
 		parts = append(parts, "keep-free "+p.KeepFree.String())
 	}
 	if p.KeepLatest > 0 {

@@ -165,16 +165,18 @@ func (p *Pruner) Run(ctx context.Context) (*PruneResult, error) {
 // res, in item order. It returns which items were done.
 func (p *Pruner) each(ctx context.Context, res *PruneResult, workers, n int, item func(i int) (name string, bytes int64, run func() (string, error))) []bool {
 	type outcome struct {
-		ran  bool
-		skip string
-		err  error
+		ran   bool
+		name  string
+		bytes int64
+		skip  string
+		err   error
 	}
 	out := make([]outcome, n)
 	parallel.Each(ctx, workers, n, func(i int) {
 		name, bytes, run := item(i)
 		p.current.Store(&name)
 		skip, err := run()
-		out[i] = outcome{ran: true, skip: skip, err: err}
+		out[i] = outcome{ran: true, name: name, bytes: bytes, skip: skip, err: err}
 		if err == nil && skip == "" {
 			p.freed.Add(bytes)
 		}
@@ -182,16 +184,15 @@ func (p *Pruner) each(ctx context.Context, res *PruneResult, workers, n int, ite
 	})
 	done := make([]bool, n)
 	for i, o := range out {
-		name, bytes, _ := item(i)
 		switch {
 		case !o.ran:
 			res.Cancelled = true
 		case o.err != nil:
-			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", name, o.err))
+			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", o.name, o.err))
 		case o.skip != "":
-			res.Skipped = append(res.Skipped, Skip{Item: name, Reason: o.skip})
+			res.Skipped = append(res.Skipped, Skip{Item: o.name, Reason: o.skip})
 		default:
-			res.Freed += bytes
+			res.Freed += o.bytes
 			done[i] = true
 		}
 	}

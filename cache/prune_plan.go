@@ -226,7 +226,7 @@ func PlanPrune(c *Cache, p Policy, avail Replaceable) (*Plan, error) {
 		pl.ttl(cutoff)
 		met = pl.ttlMet(cutoff)
 	}
-	if p.MaxSize > 0 || p.KeepFree != (units.SizeOrPercent{}) {
+	if p.MaxSize > 0 || !p.KeepFree.IsZero() {
 		need, goal, err := pl.sizeGoal()
 		if err != nil {
 			return nil, err
@@ -372,7 +372,7 @@ func (pl *planner) sizeGoal() (need int64, goal string, err error) {
 		need = total - pl.p.MaxSize
 		goals = append(goals, fmt.Sprintf("cache size <= %s (now %s)", units.Bytes(pl.p.MaxSize), units.Bytes(total)))
 	}
-	if pl.p.KeepFree != (units.SizeOrPercent{}) {
+	if !pl.p.KeepFree.IsZero() {
 		disk := pl.c.Disk
 		if pl.p.Disk != nil {
 			disk = *pl.p.Disk

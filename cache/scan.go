@@ -285,7 +285,9 @@ func (s *Scanner) foundTree(full, rel string, st fileStat) {
 		v.tree.bytes.Store(e.TreeBytes)
 		v.tree.files.Store(e.Files)
 		v.tree.atime.Store(e.TreeAtime)
-		v.probe = e.Probe
+		v.tree.probeMu.Lock()
+		v.tree.probe = e.Probe // the walk is skipped: keep the file it found
+		v.tree.probeMu.Unlock()
 		if e.Probe != "" {
 			// Refresh the use signal with one stat instead of a walk.
 			if pst, err := lstatPath(filepath.Join(full, filepath.FromSlash(e.Probe))); err == nil {
@@ -406,7 +408,13 @@ func (s *Scanner) scanVDir(dir, escPath string, self fileStat) {
 		s.addUnknown(dir, relDir, reason, self)
 		return
 	}
-	checked := map[string]string{} // escaped version -> reason; several files share one
+	// By escaped version: several files share one check, and one lookup
+	// of the version under the scanner's lock. fn runs on this goroutine.
+	type seenVersion struct {
+		reason string
+		v      *verAcc
+	}
+	seen := map[string]seenVersion{}
 	s.listMemo(dir, self, vdirFresh, func(name, full string, st fileStat) {
 		if name == "list" && !st.isDir() {
 			s.countOther(st)
@@ -427,16 +435,18 @@ func (s *Scanner) scanVDir(dir, escPath string, self fileStat) {
 			s.addUnknown(full, relDir+"/"+name, "not written by the go command", st)
 			return
 		}
-		reason, ok := checked[escVer]
+		sv, ok := seen[escVer]
 		if !ok {
-			reason = checkVersion(escVer)
-			checked[escVer] = reason
+			if sv.reason = checkVersion(escVer); sv.reason == "" {
+				sv.v = s.version(escPath, escVer)
+			}
+			seen[escVer] = sv
 		}
-		if reason != "" {
-			s.addUnknown(full, relDir+"/"+name, reason, st)
+		if sv.reason != "" {
+			s.addUnknown(full, relDir+"/"+name, sv.reason, st)
 			return
 		}
-		s.foundFile(s.version(escPath, escVer), full, kind, st)
+		s.foundFile(sv.v, full, kind, st)
 	})
 }
 

@@ -31,6 +31,9 @@ type SizeOrPercent struct {
 	Percent float64 // 0 < Percent <= 100 when set
 }
 
+// IsZero reports whether v is unset: no goal.
+func (v SizeOrPercent) IsZero() bool { return v == SizeOrPercent{} }
+
 // Of resolves the value against a total.
 func (v SizeOrPercent) Of(total int64) int64 {
 	if v.Percent > 0 {
