@@ -2,7 +2,6 @@ package cache
 
 import (
 	"slices"
-	"strings"
 
 	"golang.org/x/mod/module"
 )
@@ -72,9 +71,7 @@ func (c *Cache) dropTree(v *Version) {
 // partialVersion reads path and version from the relative path of a
 // .partial marker: cache/download/<esc path>/@v/<esc version>.partial.
 func partialVersion(rel string) (string, string) {
-	rest, _ := strings.CutPrefix(rel, "cache/download/")
-	escPath, file, _ := strings.Cut(rest, "/@v/")
-	escVer, _ := strings.CutSuffix(file, ".partial")
+	escPath, escVer, _ := parsePartialRel(rel)
 	p, err1 := module.UnescapePath(escPath)
 	v, err2 := module.UnescapeVersion(escVer)
 	if err1 != nil || err2 != nil {

@@ -68,12 +68,12 @@ func versionPaths(modPath, version string) (verPaths, error) {
 	if err != nil {
 		return verPaths{}, err
 	}
-	dir, last := path.Split(escPath)
+	treeDir, tree := treeRel(escPath, escVer)
 	return verPaths{
 		vdir:    "cache/download/" + escPath + "/@v",
 		escVer:  escVer,
-		treeDir: strings.TrimSuffix(dir, "/"),
-		tree:    last + "@" + escVer,
+		treeDir: treeDir,
+		tree:    tree,
 	}, nil
 }
 
@@ -212,10 +212,8 @@ func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time
 		return "", d.remove(name)
 
 	case "partial":
-		escPath, ok := strings.CutPrefix(dir, "cache/download/")
-		escPath, ok2 := strings.CutSuffix(escPath, "/@v")
-		escVer, ok3 := strings.CutSuffix(name, ".partial")
-		if !ok || !ok2 || !ok3 {
+		escPath, escVer, ok := parsePartialRel(dir + "/" + name)
+		if !ok {
 			return "", errors.New("not a .partial marker go writes; refusing")
 		}
 		vd, release, skip, err := openLocked(root, dir, escVer+".lock", wait)
@@ -227,8 +225,8 @@ func removeStray(root string, s Stray, wait, minAge time.Duration, now time.Time
 			return "no longer in the cache", nil
 		}
 		// What go does on finding .partial: drop the half-extracted tree.
-		treeDir, last := path.Split(escPath)
-		if err := deleteTree(root, strings.TrimSuffix(treeDir, "/"), last+"@"+escVer); err != nil {
+		treeDir, tree := treeRel(escPath, escVer)
+		if err := deleteTree(root, treeDir, tree); err != nil {
 			return "", err
 		}
 		if err := vd.rewriteList(); err != nil {

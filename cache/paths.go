@@ -2,7 +2,9 @@ package cache
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/mod/module"
 )
@@ -59,4 +61,29 @@ func escape(path, version string) (escPath, escVer string, err error) {
 		return "", "", fmt.Errorf("invalid version %q for %s: %v", version, path, err)
 	}
 	return escPath, escVer, nil
+}
+
+// Slash paths relative to the root, for the delete protocol and stray
+// reports. Names are escaped already.
+
+// partialRel is a version's .partial marker:
+// cache/download/<esc path>/@v/<esc version>.partial.
+func partialRel(escPath, escVer string) string {
+	return "cache/download/" + escPath + "/@v/" + escVer + ".partial"
+}
+
+// parsePartialRel splits what partialRel joins; ok is false for anything
+// else.
+func parsePartialRel(rel string) (escPath, escVer string, ok bool) {
+	rest, ok1 := strings.CutPrefix(rel, "cache/download/")
+	escPath, file, ok2 := strings.Cut(rest, "/@v/")
+	escVer, ok3 := strings.CutSuffix(file, ".partial")
+	return escPath, escVer, ok1 && ok2 && ok3 && !strings.Contains(escVer, "/")
+}
+
+// treeRel is where a version's extracted tree lives: its parent directory
+// and its last element, <last path element>@<esc version>.
+func treeRel(escPath, escVer string) (dir, name string) {
+	dir, last := path.Split(escPath)
+	return strings.TrimSuffix(dir, "/"), last + "@" + escVer
 }

@@ -41,7 +41,7 @@ func (s *Scanner) Snapshot() *Cache {
 		versions = append(versions, v)
 		if v.State == Partial && !v.LockHeld {
 			c.Strays = append(c.Strays, Stray{
-				Path:  "cache/download/" + a.escPath + "/@v/" + a.escVer + ".partial",
+				Path:  partialRel(a.escPath, a.escVer),
 				Kind:  "partial",
 				Bytes: v.TreeBytes,
 			})
