@@ -18,9 +18,6 @@ import (
 // prune asking about 200 modules would otherwise wait 12 minutes. Safe for
 // concurrent use; the zero value is ready.
 type Breaker struct {
-	// For is how long a remote counts as down after a failure; zero means
-	// DefaultBreakerFor. Long-lived callers (the TUI) try it again after.
-	For time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
@@ -28,7 +25,8 @@ type Breaker struct {
 	down map[string]tripped // by Source.Name
 }
 
-// DefaultBreakerFor is how long a remote that gave no answer is skipped.
+// DefaultBreakerFor is how long a remote that gave no answer is skipped;
+// long-lived callers (the TUI) ask it again after.
 const DefaultBreakerFor = time.Minute
 
 type tripped struct {
@@ -45,7 +43,7 @@ func (b *Breaker) Down(src Source) error {
 		return nil
 	}
 	// Static words: a screen may show this long after it was made.
-	return fmt.Errorf("not asked: skipped for %s after this failure: %w", units.Duration(b.hold()), t.err)
+	return fmt.Errorf("not asked: skipped for %s after this failure: %w", units.Duration(DefaultBreakerFor), t.err)
 }
 
 // Record notes the outcome of asking src. A failure of the remote as a
@@ -62,15 +60,7 @@ func (b *Breaker) Record(src Source, err error) {
 	if b.down == nil {
 		b.down = map[string]tripped{}
 	}
-	b.down[src.Name()] = tripped{err: err, until: b.now().Add(b.hold())}
-}
-
-// hold is how long a failed remote is skipped.
-func (b *Breaker) hold() time.Duration {
-	if b.For <= 0 {
-		return DefaultBreakerFor
-	}
-	return b.For
+	b.down[src.Name()] = tripped{err: err, until: b.now().Add(DefaultBreakerFor)}
 }
 
 func (b *Breaker) now() time.Time {

@@ -38,7 +38,7 @@ func TestBreaker(t *testing.T) {
 	srcs := newTestClient(t, cfg).Sources()
 	src, dead := srcs[0], srcs[1]
 	now := time.Now()
-	b := &Breaker{For: time.Minute, Now: func() time.Time { return now }}
+	b := &Breaker{Now: func() time.Time { return now }}
 	ask := func(s Source, path string) error {
 		_, err := s.Versions(context.Background(), path)
 		b.Record(s, err)

@@ -66,8 +66,8 @@ func (c *Client) openHTTP(ctx context.Context, r Remote, rel string, query url.V
 	hreq.Header.Set("User-Agent", userAgent)
 	// Credentials written into the URL win over netrc (net/http sends them
 	// itself); netrc is consulted for https only.
-	if u.Scheme == "https" && u.User == nil {
-		if login, password, ok := c.creds.lookup(&u); ok {
+	if u.User == nil {
+		if login, password, ok := c.Credentials(&u); ok {
 			hreq.SetBasicAuth(login, password)
 		}
 	}

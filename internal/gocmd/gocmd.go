@@ -40,7 +40,7 @@ func Run(ctx context.Context, dir string, env []string, stderr io.Writer, args .
 		if ctx.Err() != nil {
 			return out.Bytes(), ctx.Err()
 		}
-		reason := Reason(errb.String())
+		reason := failureReason(errb.String())
 		if reason == "" {
 			reason = err.Error()
 		}
@@ -51,14 +51,14 @@ func Run(ctx context.Context, dir string, env []string, stderr io.Writer, args .
 	return out.Bytes(), nil
 }
 
-// Reason picks the line of go's standard error that says why it failed.
+// failureReason picks the line of go's standard error that says why it failed.
 // go ends with its reason as a rule ("go: x@v1: reading ...: 404"), but
 // some failures trail an explanation (a checksum mismatch ends with "For
 // more information, see 'go help module-auth'.") and -x traces ("# get
 // ...") or "go: downloading" lines may come after. So: the last line that
 // is not indented, not a trace or download note, and has a "what: why"
 // shape; failing that, the last line that is not blank.
-func Reason(stderr string) string {
+func failureReason(stderr string) string {
 	var last, shaped string
 	for line := range strings.SplitSeq(stderr, "\n") {
 		line = strings.TrimRight(line, " \t\r")

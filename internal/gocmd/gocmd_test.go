@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-func TestReason(t *testing.T) {
+func TestFailureReason(t *testing.T) {
 	for _, tc := range []struct{ stderr, want string }{
 		{"go: example.com/x@v1.0.0: reading http://127.0.0.1/x/@v/v1.0.0.mod: 404 Not Found\n",
 			"go: example.com/x@v1.0.0: reading http://127.0.0.1/x/@v/v1.0.0.mod: 404 Not Found"},
@@ -32,8 +32,8 @@ For more information, see 'go help module-auth'.
 		{"something odd\n\n", "something odd"},
 		{"", ""},
 	} {
-		if got := Reason(tc.stderr); got != tc.want {
-			t.Errorf("Reason(%q)\n got %q\nwant %q", tc.stderr, got, tc.want)
+		if got := failureReason(tc.stderr); got != tc.want {
+			t.Errorf("failureReason(%q)\n got %q\nwant %q", tc.stderr, got, tc.want)
 		}
 	}
 }
