@@ -32,10 +32,8 @@ func useGoEnv(t *testing.T, env []string) {
 // ago, and the environment pointing at it.
 func agedCache(t *testing.T) *fixture.Cache {
 	t.Helper()
-	isolate(t)
-	fc := fixture.NewCache(t)
+	fc := envCache(t)
 	fc.AgeAll(t, time.Now().Add(-60*24*time.Hour))
-	useGoEnv(t, fc.Env)
 	return fc
 }
 

@@ -109,9 +109,7 @@ func TestPushCLI(t *testing.T) {
 }
 
 func TestPushRefusesCorruptZip(t *testing.T) {
-	isolate(t)
-	c := fixture.NewCache(t)
-	useGoEnv(t, c.Env)
+	c := envCache(t)
 	zip := filepath.Join(c.Root, "cache/download/example.com/gamma/v2/@v/v2.0.0.zip")
 	os.Chmod(zip, 0o644)
 	if err := os.WriteFile(zip, []byte("PK\x05\x06not a zip at all"), 0o644); err != nil {

@@ -66,35 +66,18 @@ func serveSetup(t *testing.T, configExtra string) (*fixture.Cache, cache.Files) 
 	isolate(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the generated host key goes here
 	fc := fixture.NewCache(t)
-	for _, kv := range fc.Env {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
+	useGoEnv(t, fc.Env)
 	old, err := cache.PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := time.Now().Add(-90 * 24 * time.Hour)
-	for _, p := range []string{old.Info, old.Mod, old.ZipHash, old.Zip} {
-		if err := os.Chtimes(p, at, at); err != nil {
-			t.Fatal(err)
-		}
-	}
-	filepath.WalkDir(old.Tree, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			os.Chtimes(p, at, at)
-		}
-		return nil
-	})
+	fc.Age(t, "example.com/alpha", "v1.0.0", time.Now().Add(-90*24*time.Hour))
 	config := "[prune]\nttl = \"30d\"\n" + configExtra
 	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return fc, old
 }
-
-// onDisk reports whether p exists.
-func onDisk(p string) bool { _, err := os.Lstat(p); return err == nil }
 
 func TestServeUsage(t *testing.T) {
 	isolate(t)
@@ -138,7 +121,7 @@ func TestServeSSHPrune(t *testing.T) {
 	if !strings.Contains(srv.stderr.String(), fc.Root) {
 		t.Errorf("the start line does not name the cache:\n%s", srv.stderr)
 	}
-	if !onDisk(filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "modcache", "ssh_host_ed25519_key")) {
+	if !pathExists(filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "modcache", "ssh_host_ed25519_key")) {
 		t.Error("no host key generated in the config dir")
 	}
 
@@ -152,7 +135,7 @@ func TestServeSSHPrune(t *testing.T) {
 	ro.Keys("P", "\r")
 	ro.Screen("read-only session: prune is not allowed")
 	time.Sleep(300 * time.Millisecond) // time for a prune, were one running
-	if !onDisk(old.Tree) || !onDisk(old.Zip) {
+	if !pathExists(old.Tree) || !pathExists(old.Zip) {
 		t.Fatal("a read-only session pruned")
 	}
 
@@ -162,10 +145,10 @@ func TestServeSSHPrune(t *testing.T) {
 	rw.Screen("policy ttl 30d", "example.com/alpha@v1.0.0", "enter prune")
 	rw.Keys("\r")
 	rw.Screen("freed")
-	if onDisk(old.Tree) || !onDisk(old.Zip) {
-		t.Errorf("prune: tree exists %v, zip exists %v; want the old tree gone and its zip kept", onDisk(old.Tree), onDisk(old.Zip))
+	if pathExists(old.Tree) || !pathExists(old.Zip) {
+		t.Errorf("prune: tree exists %v, zip exists %v; want the old tree gone and its zip kept", pathExists(old.Tree), pathExists(old.Zip))
 	}
-	if cur, _ := cache.PathsFor(fc.Root, "example.com/alpha", "v1.2.0"); !onDisk(cur.Tree) {
+	if cur, _ := cache.PathsFor(fc.Root, "example.com/alpha", "v1.2.0"); !pathExists(cur.Tree) {
 		t.Error("prune removed a version in use")
 	}
 

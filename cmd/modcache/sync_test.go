@@ -47,9 +47,7 @@ func TestSyncAndImport(t *testing.T) {
 // TestSyncDir: sync to a directory reads the mirror back and prints the
 // offline settings.
 func TestSyncDir(t *testing.T) {
-	isolate(t)
-	c := fixture.NewCache(t)
-	useGoEnv(t, c.Env)
+	c := envCache(t)
 	dir := filepath.Join(t.TempDir(), "mirror")
 	r := runCLI(t, "sync", "--project", c.Project, "--to", "file://"+filepath.ToSlash(dir), "--offline")
 	if r.code != 0 {

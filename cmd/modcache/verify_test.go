@@ -11,7 +11,9 @@ import (
 	"github.com/modcache/modcache/internal/fixture"
 )
 
-func verifyCache(t *testing.T) *fixture.Cache {
+// envCache is the standard fixture, with the config and index isolated
+// and the environment pointing at it.
+func envCache(t *testing.T) *fixture.Cache {
 	t.Helper()
 	isolate(t)
 	fc := fixture.NewCache(t)
@@ -36,7 +38,7 @@ func damage(t *testing.T, fc *fixture.Cache) {
 }
 
 func TestVerifyCLIClean(t *testing.T) {
-	fc := verifyCache(t)
+	fc := envCache(t)
 	r := runCLI(t, "verify", "--project", fc.Project)
 	if r.code != 0 || !strings.Contains(r.stdout, "8 versions checked") || !strings.Contains(r.stdout, "no damage") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -49,7 +51,7 @@ func TestVerifyCLIClean(t *testing.T) {
 }
 
 func TestVerifyCLIUsage(t *testing.T) {
-	fc := verifyCache(t)
+	fc := envCache(t)
 	for _, args := range [][]string{
 		{"verify", "--project", t.TempDir()},
 		{"verify", "nothing.example/*"},
@@ -64,7 +66,7 @@ func TestVerifyCLIUsage(t *testing.T) {
 }
 
 func TestVerifyCLIDamageAndRepair(t *testing.T) {
-	fc := verifyCache(t)
+	fc := envCache(t)
 	damage(t, fc)
 	r := runCLI(t, "verify")
 	if r.code != 1 {
@@ -91,7 +93,7 @@ func TestVerifyCLIDamageAndRepair(t *testing.T) {
 }
 
 func TestVerifyCLIRepairOffline(t *testing.T) {
-	fc := verifyCache(t)
+	fc := envCache(t)
 	damage(t, fc)
 	t.Setenv("GOPROXY", "off")
 	r := runCLI(t, "verify", "--repair", "--json")
