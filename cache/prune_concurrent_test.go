@@ -38,10 +38,7 @@ func TestPruneWhileGoDownloads(t *testing.T) {
 	fc := fixture.FillCache(t, p, requires, old...)
 	fc.AgeAll(t, longAgo)
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeFull, Grace: -1}, allAvailable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeFull, Grace: -1}, allAvailable)
 	if len(plan.Actions) < 3*n {
 		t.Fatalf("plan has only %d actions", len(plan.Actions))
 	}

@@ -33,6 +33,16 @@ func prScan(t *testing.T, root string) *Cache {
 	return c
 }
 
+// prPlan is PlanPrune, failing the test on an error.
+func prPlan(t *testing.T, c *Cache, p Policy, avail Replaceable) *Plan {
+	t.Helper()
+	plan, err := PlanPrune(c, p, avail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
 func prRun(t *testing.T, root string, plan *Plan) *PruneResult {
 	t.Helper()
 	res, err := NewPruner(root, plan, PruneOptions{LockWait: 200 * time.Millisecond}).Run(context.Background())
@@ -90,10 +100,7 @@ func TestPruneDirKeepsOfflineBuilds(t *testing.T) {
 	fc := fixture.NewCache(t)
 	fc.AgeAll(t, longAgo)
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}, nil)
 	if d, f := plan.Count(); d != 7 || f != 0 {
 		t.Fatalf("plan: %d dir, %d full; want the 7 trees", d, f)
 	}
@@ -145,10 +152,7 @@ func TestPruneFullNeedsOnlyTheProxy(t *testing.T) {
 	fc := fixture.NewCache(t)
 	fc.AgeAll(t, longAgo)
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeFull}, allAvailable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeFull}, allAvailable)
 	if _, f := plan.Count(); f != c.VersionCount() {
 		t.Fatalf("plan: %d full evictions, want all %d versions", f, c.VersionCount())
 	}
@@ -175,10 +179,7 @@ func TestPruneSkipsVersionLockedByGo(t *testing.T) {
 	unlock := sync.OnceFunc(release)
 	defer unlock()
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: time.Hour, Mode: ModeFull}, allAvailable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: time.Hour, Mode: ModeFull}, allAvailable)
 	start := time.Now()
 	res := prRun(t, fc.Root, plan)
 	if len(res.Skipped) != 1 || res.Skipped[0].Item != "example.com/gamma/v2@v2.0.0" || !strings.Contains(res.Skipped[0].Reason, "locked by a running go command") {
@@ -343,10 +344,7 @@ func TestPruneStraysAndClones(t *testing.T) {
 	os.Chtimes(filepath.Join(vcs, hash), longAgo, longAgo)
 
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: 30 * 24 * time.Hour, Mode: ModeDir}, nil)
 	if len(plan.Strays) != 3 || len(plan.VCS) != 1 {
 		t.Fatalf("plan strays %+v vcs %+v", plan.Strays, plan.VCS)
 	}
@@ -379,10 +377,7 @@ func TestPruneCancelStopsBetweenVersions(t *testing.T) {
 	fc := fixture.NewCache(t)
 	fc.AgeAll(t, longAgo)
 	c := prScan(t, fc.Root)
-	plan, err := PlanPrune(c, Policy{TTL: time.Hour, Mode: ModeFull}, allAvailable)
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := prPlan(t, c, Policy{TTL: time.Hour, Mode: ModeFull}, allAvailable)
 	ctx, cancel := context.WithCancel(context.Background())
 	stepHook = func(item, step string) error {
 		if step == "list" {
