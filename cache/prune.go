@@ -37,6 +37,15 @@ type PruneProgress struct {
 	Current string // what is being removed: path@version or a path
 }
 
+// Fraction is how far the prune is, for a progress bar: by bytes, or by
+// items when the plan frees none (leftovers of no size).
+func (p PruneProgress) Fraction() float64 {
+	if p.Bytes == 0 && p.Total > 0 {
+		return float64(p.Done) / float64(p.Total)
+	}
+	return float64(p.Freed) / float64(max(1, p.Bytes))
+}
+
 // Skip is an item the prune left alone, and why.
 type Skip struct {
 	Item   string `json:"item"` // path@version, or a path relative to the root

@@ -44,6 +44,11 @@ type VerifyProgress struct {
 	Current  string // a version being checked
 }
 
+// Fraction is how far the verify is, for a progress bar.
+func (p VerifyProgress) Fraction() float64 {
+	return float64(p.Versions) / float64(max(1, p.Total))
+}
+
 // VerifyReport is the outcome of a verify.
 type VerifyReport struct {
 	Versions int       `json:"versions"` // versions checked

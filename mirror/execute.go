@@ -42,6 +42,18 @@ type Progress struct {
 	Done        bool
 }
 
+// Fraction is how far the push is, for a progress bar: by bytes, or by
+// files when nothing is left to send.
+func (p Progress) Fraction() float64 {
+	switch {
+	case p.BytesTotal > 0:
+		return float64(p.Bytes) / float64(p.BytesTotal)
+	case p.FilesTotal > 0:
+		return float64(p.Files) / float64(p.FilesTotal)
+	}
+	return 0
+}
+
 // Result is what a push did.
 type Result struct {
 	Target   string        `json:"target"`

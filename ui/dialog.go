@@ -129,6 +129,16 @@ func box(st *Styles, w, h int, title string, body []string, hint string) string 
 	return st.Dialog.Width(inner + 4).Render(content)
 }
 
+// progressView draws running work: a bar, a line of figures and what is
+// being worked on, or the wait for the write slot while another action
+// holds it.
+func (d *dialogBase) progressView(title string, frac float64, figures, current, stop string) string {
+	if w := d.waiting(title); w != "" {
+		return w
+	}
+	return d.box(title, []string{d.bar.ViewAs(frac), figures, d.st.Dim.Render(current)}, keyHint(d.st, "esc", stop))
+}
+
 // boxInner is the width of a dialog's text on a w-column screen.
 func boxInner(w int) int { return min(72, w-6) }
 

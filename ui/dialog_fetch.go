@@ -98,7 +98,7 @@ func (d *fetchDialog) view() string {
 	}
 	var body []string
 	if d.err != nil {
-		body = append(body, st.DangerText.Render("✗ "+d.err.Error()))
+		body = append(body, st.DangerText.Render("✗ "+errorLine(d.err)))
 	}
 	for _, f := range d.done {
 		if f.Error != "" {

@@ -313,20 +313,10 @@ func (d *pruneDialog) previewView(title string) string {
 }
 
 func (d *pruneDialog) runningView(title string) string {
-	st := d.st
-	if w := d.waiting(title); w != "" {
-		return w
-	}
 	pr := d.pruner.Progress()
-	frac := float64(pr.Freed) / float64(max(1, pr.Bytes))
-	if pr.Bytes == 0 && pr.Total > 0 {
-		frac = float64(pr.Done) / float64(pr.Total)
-	}
-	return d.box(title, []string{
-		d.bar.ViewAs(frac),
-		fmt.Sprintf("freed %s of %s · %d/%d", st.Bold.Render(units.Bytes(pr.Freed)), units.Bytes(pr.Bytes), pr.Done, pr.Total),
-		st.Dim.Render(pr.Current),
-	}, keyHint(st, "esc", "stop after this version"))
+	return d.progressView(title, pr.Fraction(),
+		fmt.Sprintf("freed %s of %s · %d/%d", d.st.Bold.Render(units.Bytes(pr.Freed)), units.Bytes(pr.Bytes), pr.Done, pr.Total),
+		pr.Current, "stop after this version")
 }
 
 func (d *pruneDialog) doneView(title string) string {

@@ -303,18 +303,11 @@ func (d *pushDialog) previewView(title string) string {
 }
 
 func (d *pushDialog) runningView(title string) string {
-	st := d.st
-	if w := d.waiting(title); w != "" {
-		return w
-	}
 	p := d.push.Progress()
-	frac := float64(p.Bytes) / float64(max(1, p.BytesTotal))
-	return d.box(title, []string{
-		d.bar.ViewAs(frac),
-		fmt.Sprintf("%s of %s · %s/s · %d/%d files (%d already there)", st.Bold.Render(units.Bytes(p.Bytes)),
+	return d.progressView(title, p.Fraction(),
+		fmt.Sprintf("%s of %s · %s/s · %d/%d files (%d already there)", d.st.Bold.Render(units.Bytes(p.Bytes)),
 			units.Bytes(p.BytesTotal), units.Bytes(int64(p.BytesPerSec)), p.Files, p.FilesTotal, p.Skipped),
-		st.Dim.Render(p.Current),
-	}, keyHint(st, "esc", "stop"))
+		p.Current, "stop")
 }
 
 func (d *pushDialog) doneView(title string) string {

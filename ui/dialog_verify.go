@@ -139,11 +139,9 @@ func (d *verifyDialog) view() string {
 	switch d.stage {
 	case verifyRunning:
 		p := d.verifier.Progress()
-		return d.box(title, []string{
-			d.bar.ViewAs(float64(p.Versions) / float64(max(1, p.Total))),
+		return d.progressView(title, p.Fraction(),
 			fmt.Sprintf("%d/%d versions · %s · %s hashed", p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes)),
-			st.Dim.Render(p.Current),
-		}, keyHint(st, "esc", "stop"))
+			p.Current, "stop")
 	case verifyRepairing:
 		body := []string{st.Dim.Render("evicting damaged versions and downloading them again with go mod download…")}
 		if holder := d.wait.get(); holder != "" {

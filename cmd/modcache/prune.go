@@ -134,7 +134,7 @@ func (a *app) runPrune(cmd *cobra.Command, f pruneFlags) error {
 	stop = a.progressLine(func() string {
 		pr := p.Progress()
 		return fmt.Sprintf("%s pruning %d/%d · freed %s of %s · %s",
-			bar(float64(pr.Freed)/float64(max(1, pr.Bytes)), 20), pr.Done, pr.Total,
+			bar(pr.Fraction(), 20), pr.Done, pr.Total,
 			units.Bytes(pr.Freed), units.Bytes(pr.Bytes), pr.Current)
 	})
 	res, err := p.Run(ctx)

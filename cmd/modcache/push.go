@@ -350,13 +350,7 @@ func printClientSettings(w io.Writer, s mirror.ClientSettings) {
 
 // pushStatus is the progress line of a push: a bar, counts and the rate.
 func pushStatus(p mirror.Progress) string {
-	frac := 0.0
-	if p.BytesTotal > 0 {
-		frac = float64(p.Bytes) / float64(p.BytesTotal)
-	} else if p.FilesTotal > 0 {
-		frac = float64(p.Files) / float64(p.FilesTotal)
-	}
-	return fmt.Sprintf("%s %d/%d files  %s/%s  %s/s  %s", bar(frac, 20), p.Files, p.FilesTotal,
+	return fmt.Sprintf("%s %d/%d files  %s/%s  %s/s  %s", bar(p.Fraction(), 20), p.Files, p.FilesTotal,
 		units.Bytes(p.Bytes), units.Bytes(p.BytesTotal), units.Bytes(int64(p.BytesPerSec)), p.Current)
 }
 

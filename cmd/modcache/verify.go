@@ -127,7 +127,7 @@ func (a *app) verify(cmd *cobra.Command, root string, vs []*cache.Version, proje
 	stop := a.progressLine(func() string {
 		p := v.Progress()
 		return fmt.Sprintf("%s verifying %d/%d versions · %s · %s · %s",
-			bar(float64(p.Versions)/float64(max(1, p.Total)), 20), p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes), p.Current)
+			bar(p.Fraction(), 20), p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes), p.Current)
 	})
 	defer stop()
 	return v.Run(cmd.Context())
