@@ -14,6 +14,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // TestBundleRoundTrip: push a project's closure to a bundle, import it
@@ -90,7 +91,7 @@ func TestBundleRoundTrip(t *testing.T) {
 	if got := readFile(t, filepath.Join(dir, "example.com/beta/@v/list")); got != "v1.1.0\n" {
 		t.Errorf("mirror beta list = %q, want the complete version only", got)
 	}
-	buildFresh(t, c, fixture.FileURL(dir), db.VKey)
+	buildFresh(t, c, gocmd.FileURL(dir), db.VKey)
 }
 
 // writeTarGz writes a bundle from raw tar headers, so tests can build

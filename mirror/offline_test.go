@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // TestOfflineBuild is the point of the package: push a project's closure to
@@ -22,8 +23,8 @@ func TestOfflineBuild(t *testing.T) {
 	plan, res := push(t, c, projectSelection(c), "file://"+filepath.ToSlash(mirror))
 	db.Stop()
 
-	if plan.Settings.GOPROXY != fixture.FileURL(mirror) {
-		t.Errorf("settings GOPROXY = %q, want %q", plan.Settings.GOPROXY, fixture.FileURL(mirror))
+	if plan.Settings.GOPROXY != gocmd.FileURL(mirror) {
+		t.Errorf("settings GOPROXY = %q, want %q", plan.Settings.GOPROXY, gocmd.FileURL(mirror))
 	}
 	if res.Sent == 0 || res.Lists == 0 {
 		t.Fatalf("nothing pushed: %+v", res)
@@ -45,7 +46,7 @@ func TestOfflineBuild(t *testing.T) {
 		t.Errorf("pushed alpha v1.0.0, which the project does not use")
 	}
 
-	sum := buildFresh(t, c, fixture.FileURL(mirror), db.VKey)
+	sum := buildFresh(t, c, gocmd.FileURL(mirror), db.VKey)
 	want, err := c.Proxy.GoSum("example.com/alpha", "v1.2.0")
 	if err != nil {
 		t.Fatal(err)

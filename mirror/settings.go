@@ -2,11 +2,12 @@ package mirror
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strings"
 
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // ClientSettings are the go environment settings that make clients use a
@@ -91,7 +92,7 @@ func proxyURL(t Target) (string, []string) {
 		if t.athens {
 			return "", []string{fmt.Sprintf("serve it with Athens: ATHENS_STORAGE_TYPE=disk ATHENS_DISK_STORAGE_ROOT=%s ATHENS_DOWNLOAD_MODE=none, then GOPROXY=<the Athens URL>", t.root)}
 		}
-		return fileURL(t.root), nil
+		return gocmd.FileURL(t.root), nil
 	case *httpTarget:
 		return strings.TrimSuffix(t.name, "/"), nil
 	case *s3Target:
@@ -100,13 +101,4 @@ func proxyURL(t Target) (string, []string) {
 		return "", []string{fmt.Sprintf("carry the bundle over, then: modcache import %s (into the module cache; GOPROXY=off) or --to a mirror", t.path)}
 	}
 	return "", nil
-}
-
-// fileURL is the file:// URL of an absolute path, as go accepts it.
-func fileURL(p string) string {
-	s := strings.ReplaceAll(p, `\`, "/")
-	if !strings.HasPrefix(s, "/") {
-		s = "/" + s
-	}
-	return (&url.URL{Scheme: "file", Path: s}).String()
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // cancelAfter lets n uploads through, then cancels the push while the
@@ -107,7 +108,7 @@ func TestS3(t *testing.T) {
 	}
 
 	db.Stop()
-	buildFresh(t, c, fixture.FileURL(dir), db.VKey)
+	buildFresh(t, c, gocmd.FileURL(dir), db.VKey)
 }
 
 // checkTree asserts that every file under dir is a complete copy of the

@@ -9,6 +9,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 	"github.com/modcache/modcache/mirror"
 )
 
@@ -43,7 +44,7 @@ func TestFlowPushMarked(t *testing.T) {
 	f.keys("p")
 	// The field's hint shows whole: which kinds of target there are.
 	f.waitFor("to which mirror?", "another target", "bundle:///….tar.zst")
-	f.typ(fixture.FileURL(dest))
+	f.typ(gocmd.FileURL(dest))
 	f.keys("enter")
 	// Building alpha v1.2.0 needs beta v1.0.0 (its requirement), which the
 	// cache holds only as a .mod: the plan downloads it first.
@@ -52,7 +53,7 @@ func TestFlowPushMarked(t *testing.T) {
 		t.Fatalf("nothing should be refused:\n%s", s)
 	}
 	f.keys("enter")
-	f.waitFor("✓ pushed", "GOPROXY="+fixture.FileURL(dest))
+	f.waitFor("✓ pushed", "GOPROXY="+gocmd.FileURL(dest))
 	for _, name := range []string{"example.com/alpha/@v/v1.2.0.zip", "example.com/alpha/@v/list", "example.com/beta/@v/v1.0.0.mod"} {
 		if _, err := os.Stat(filepath.Join(dest, name)); err != nil {
 			t.Errorf("mirror lacks %s: %v", name, err)
@@ -61,7 +62,7 @@ func TestFlowPushMarked(t *testing.T) {
 	// A fresh cache fills from the mirror alone.
 	fresh := filepath.Join(t.TempDir(), "fresh")
 	fixture.MakeRemovable(t, fresh)
-	env := fixture.GoEnv(fresh, fixture.FileURL(dest))
+	env := fixture.GoEnv(fresh, gocmd.FileURL(dest))
 	fixture.Go(t, fc.Project, env, "mod", "download", "example.com/alpha@v1.2.0")
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 	"github.com/modcache/modcache/mirror"
 )
 
@@ -67,7 +68,7 @@ func TestPushCLI(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("push: exit %d\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{"GOPROXY=" + fixture.FileURL(dir), "location /goproxy/", "alias " + filepath.ToSlash(dir) + "/;", "web.config"} {
+	for _, want := range []string{"GOPROXY=" + gocmd.FileURL(dir), "location /goproxy/", "alias " + filepath.ToSlash(dir) + "/;", "web.config"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("push output lacks %q:\n%s", want, r.stdout)
 		}
@@ -82,7 +83,7 @@ func TestPushCLI(t *testing.T) {
 
 	// A named mirror from the config, and a single version.
 	named := filepath.Join(t.TempDir(), "named")
-	cfg := "[mirrors.usb]\nurl = \"" + fixture.FileURL(named) + "\"\n"
+	cfg := "[mirrors.usb]\nurl = \"" + gocmd.FileURL(named) + "\"\n"
 	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte(cfg), 0o666); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestPushCLI(t *testing.T) {
 	}
 	fresh := filepath.Join(t.TempDir(), "modcache")
 	fixture.MakeRemovable(t, fresh)
-	env := fixture.With(fixture.GoEnv(fresh, fixture.FileURL(dir)), "GOSUMDB="+db.VKey)
+	env := fixture.With(fixture.GoEnv(fresh, gocmd.FileURL(dir)), "GOSUMDB="+db.VKey)
 	fixture.Go(t, build, env, "build", "-o", os.DevNull, ".")
 }
 

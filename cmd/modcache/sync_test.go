@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // TestSyncAndImport: sync a project into a bundle, carry it over, import it
@@ -53,7 +54,7 @@ func TestSyncDir(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("sync: exit %d\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{"checked: " + dir + " holds every file", "GOPROXY=" + fixture.FileURL(dir)} {
+	for _, want := range []string{"checked: " + dir + " holds every file", "GOPROXY=" + gocmd.FileURL(dir)} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("sync output lacks %q:\n%s", want, r.stdout)
 		}
