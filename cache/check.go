@@ -31,7 +31,7 @@ func (f Finding) String() string {
 const (
 	FindingZipHash     = "zip-hash"     // zip (or zip and tree) do not hash to .ziphash
 	FindingZipInvalid  = "zip-invalid"  // zip unreadable or fails zip.CheckZip
-	FindingZipHashBad  = "ziphash-bad"  // .ziphash unreadable or not an h1: line
+	FindingZipHashBad  = "ziphash-bad"  // .ziphash unreadable, not an h1: line, or unlike a zip and tree that agree
 	FindingModInvalid  = "mod-invalid"  // .mod unreadable, does not parse, or differs from the zip's go.mod
 	FindingInfoInvalid = "info-invalid" // .info unreadable, malformed, or names another version
 	FindingTree        = "tree"         // extracted tree differs from .ziphash, or holds what go never extracts

@@ -20,6 +20,13 @@ import (
 // when go reported nothing at all (it could not run). gets, when not nil,
 // follows the files go fetches, for progress.
 func Download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) (failed map[module.Version]string, err error) {
+	return download(ctx, root, env, vs, gets, "-mod=mod")
+}
+
+// download is Download with the GOFLAGS to use: a scratch cache adds
+// -modcacherw so it can be removed; the user's cache keeps go's
+// read-only trees.
+func download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter, goflags string) (failed map[module.Version]string, err error) {
 	failed = map[module.Version]string{}
 	if len(vs) == 0 {
 		return failed, nil
@@ -35,7 +42,7 @@ func Download(ctx context.Context, root string, env []string, vs []module.Versio
 	}
 	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
 	// get in the way outside a module.
-	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS=-mod=mod")
+	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS="+goflags)
 	ds, err := gocmd.ModDownload(ctx, dir, env, gets, args...)
 	if ge := (*gocmd.Error)(nil); errors.As(err, &ge) {
 		return nil, fmt.Errorf("go mod download: %s", ge.Reason)

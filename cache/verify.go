@@ -298,7 +298,8 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 			add(FindingTree, true, "extracted tree differs from the zip: %s", diffSums(treeSums, zipSums))
 		}
 	case zipH1 != "" && treeH1 != "" && zipH1 == treeH1 && zipH1 != want:
-		add(FindingZipHash, true, ".ziphash says %s, but the zip and the extracted tree both hash to %s", want, zipH1)
+		// The record is the odd one out: the damaged file is .ziphash.
+		add(FindingZipHashBad, true, ".ziphash says %s, but the zip and the extracted tree both hash to %s", want, zipH1)
 	default:
 		if zipH1 != "" && zipH1 != want {
 			add(FindingZipHash, true, "zip hashes to %s but .ziphash says %s", zipH1, want)

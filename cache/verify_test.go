@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +18,7 @@ import (
 	modzip "golang.org/x/mod/zip"
 
 	"github.com/modcache/modcache/internal/fixture"
+	"github.com/modcache/modcache/internal/gocmd"
 )
 
 func prVerify(t *testing.T, root string, projects ...string) *VerifyReport {
@@ -171,7 +173,7 @@ func corrupt(t *testing.T, fc *fixture.Cache, project string) map[string][]strin
 		"example.com/alpha@v1.1.0":         {FindingTree},
 		"example.com/gamma/v2@v2.0.0":      {FindingModInvalid},
 		"example.com/beta@v1.1.0":          {FindingZipInvalid},
-		"example.com/Azure/Storage@v0.1.0": {FindingZipHash},
+		"example.com/Azure/Storage@v0.1.0": {FindingZipHashBad},
 		"example.com/old@v1.1.0":           {FindingTree},
 		"example.com/alpha@v1.2.0":         {FindingPartial},
 		"example.com/beta":                 {FindingList},
@@ -205,12 +207,12 @@ func TestVerifyFindsDamageAndRepairs(t *testing.T) {
 			t.Errorf("tree finding does not name the file: %s", f.Detail)
 		case f.Path == "example.com/old" && !strings.HasSuffix(f.Detail, "differs from the zip: extra: extra.go"):
 			t.Errorf("extra file not named: %s", f.Detail)
-		case f.Path == "example.com/Azure/Storage" && f.Kind == FindingZipHash && !strings.Contains(f.Detail, "both hash to"):
+		case f.Path == "example.com/Azure/Storage" && f.Kind == FindingZipHashBad && !strings.Contains(f.Detail, "both hash to"):
 			t.Errorf("wrong .ziphash not singled out: %s", f.Detail)
 		}
 	}
 
-	res, err := Repair(context.Background(), fc.Root, rep.Findings, fc.Env)
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: fc.Env, Projects: []string{fc.Project, other}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +238,10 @@ func TestVerifyFindsDamageAndRepairs(t *testing.T) {
 	fc.Sound(t, "off")
 }
 
-func TestRepairOfflineLeavesEvicted(t *testing.T) {
+// TestRepairWithoutGoodCopyLeavesDamage: with no remote, a damaged
+// version stays as it was (its tree still builds offline) instead of being
+// evicted for good; what can be fixed locally still is.
+func TestRepairWithoutGoodCopyLeavesDamage(t *testing.T) {
 	fc := fixture.NewCache(t)
 	f, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
 	data, _ := os.ReadFile(f.Zip)
@@ -247,26 +252,100 @@ func TestRepairOfflineLeavesEvicted(t *testing.T) {
 	if len(rep.Findings) != 2 {
 		t.Fatalf("findings %v", rep.Findings)
 	}
-	res, err := Repair(context.Background(), fc.Root, rep.Findings, fixture.With(fc.Env, "GOPROXY=off"))
+	before := snapshotFiles(t, f)
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: fixture.With(fc.Env, "GOPROXY=off")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Repaired) != 1 || res.Repaired[0].Fetched || !strings.Contains(res.Repaired[0].Note, "left evicted") {
-		t.Fatalf("repaired %+v", res.Repaired)
+	if len(res.Repaired) != 0 || len(res.Skipped) != 0 || len(res.Kept) != 1 || res.Kept[0].Item != "example.com/alpha@v1.0.0" ||
+		!strings.Contains(res.Kept[0].Reason, "GOPROXY=off") {
+		t.Fatalf("repaired %+v, skipped %+v, kept %+v", res.Repaired, res.Skipped, res.Kept)
 	}
-	t.Log(res.Repaired[0].Note)
+	t.Log(res.Kept[0].Reason)
 	if len(res.Relisted) != 1 || res.Relisted[0] != "example.com/gamma/v2" {
 		t.Errorf("relisted %v", res.Relisted)
 	}
-	for _, p := range []string{f.Zip, f.ZipHash, f.Mod, f.Info, f.Tree} {
-		if _, err := os.Lstat(p); err == nil {
-			t.Errorf("%s survived the eviction", p)
-		}
+	if after := snapshotFiles(t, f); after != before {
+		t.Errorf("the damaged version changed:\nbefore %s\nafter  %s", before, after)
 	}
-	if rep := prVerify(t, fc.Root); len(rep.Findings) != 0 {
+	if rep := prVerify(t, fc.Root); len(rep.Findings) != 1 || rep.Findings[0].Kind != FindingZipInvalid {
 		t.Errorf("after offline repair: %v", rep.Findings)
 	}
-	fc.Sound(t, "off") // alpha v1.0.0 is not in the project's build
+	fc.Sound(t, "off")
+}
+
+// TestRepairRefusesTheSameDamageBack: a GOPROXY that is the cache itself
+// (an offline setup people use) serves a tampered zip back, and with
+// GOSUMDB off go accepts it; the .ziphash go recorded at download time
+// exposes it, so the version is left alone. A zip that is fine next to a
+// wrong .ziphash comes back whole, from the same proxy, with no network.
+func TestRepairRefusesTheSameDamageBack(t *testing.T) {
+	fc := fixture.NewCache(t)
+	self := fixture.With(fc.Env, "GOPROXY="+gocmd.FileURL(filepath.Join(fc.Root, "cache", "download")), "GOSUMDB=off")
+	// alpha v1.0.0: a valid zip of other content; its .ziphash unchanged.
+	a, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	src := t.TempDir()
+	mod, _ := os.ReadFile(a.Mod)
+	os.WriteFile(filepath.Join(src, "go.mod"), mod, 0o644)
+	os.WriteFile(filepath.Join(src, "alpha.go"), []byte("package alpha\n\nconst Evil = 1\n"), 0o644)
+	os.Chmod(filepath.Dir(a.Zip), 0o755)
+	os.Remove(a.Zip)
+	zw, err := os.Create(a.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/alpha", Version: "v1.0.0"}, src); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+	// Azure/Storage v0.1.0: a wrong .ziphash next to a zip and tree that agree.
+	z, _ := PathsFor(fc.Root, "example.com/Azure/Storage", "v0.1.0")
+	good, _ := os.ReadFile(z.ZipHash)
+	os.WriteFile(z.ZipHash, []byte("h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0o644)
+
+	rep := prVerify(t, fc.Root)
+	kinds := map[string]string{}
+	for _, f := range rep.Findings {
+		kinds[f.Path] = f.Kind
+	}
+	if kinds["example.com/alpha"] != FindingZipHash || kinds["example.com/Azure/Storage"] != FindingZipHashBad {
+		t.Fatalf("findings %v", rep.Findings)
+	}
+	before := snapshotFiles(t, a)
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: self})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Kept) != 1 || res.Kept[0].Item != "example.com/alpha@v1.0.0" || !strings.Contains(res.Kept[0].Reason, "but go recorded") {
+		t.Errorf("kept %+v", res.Kept)
+	}
+	if len(res.Repaired) != 1 || res.Repaired[0].Path != "example.com/Azure/Storage" || !res.Repaired[0].Fetched {
+		t.Errorf("repaired %+v", res.Repaired)
+	}
+	if after := snapshotFiles(t, a); after != before {
+		t.Errorf("the tampered version changed:\nbefore %s\nafter  %s", before, after)
+	}
+	if got, _ := os.ReadFile(z.ZipHash); string(got) != string(good) {
+		t.Errorf(".ziphash after repair %q, want %q", got, good)
+	}
+	if rep := prVerify(t, fc.Root); len(rep.Findings) != 1 || rep.Findings[0].Kind != FindingZipHash {
+		t.Errorf("after repair: %v", rep.Findings)
+	}
+	fc.Sound(t, "off")
+}
+
+// snapshotFiles describes a version's files (size and content hash of
+// each, and whether its tree exists), to show a repair left them alone.
+func snapshotFiles(t *testing.T, f Files) string {
+	t.Helper()
+	var b strings.Builder
+	for _, p := range []string{f.Zip, f.ZipHash, f.Mod, f.Info} {
+		data, err := os.ReadFile(p)
+		fmt.Fprintf(&b, "%s:%d:%x:%v ", filepath.Base(p), len(data), sha256.Sum256(data), err)
+	}
+	_, err := os.Stat(f.Tree)
+	fmt.Fprintf(&b, "tree:%v", err == nil)
+	return b.String()
 }
 
 // zipDataOffset is where the compressed data of a file in a zip starts,

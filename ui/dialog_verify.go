@@ -92,7 +92,7 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	case repairDoneMsg:
 		d.repair, d.err, d.stage = msg.res, msg.err, verifyRepaired
-		m.local.setFindings(d.versions, nil)
+		m.local.setFindings(d.versions, unrepaired(d.report.Findings, msg.res))
 	case tea.KeyPressMsg:
 		k := msg.String()
 		switch d.stage {
@@ -117,7 +117,7 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// runRepair evicts and re-fetches only what was found damaged.
+// runRepair replaces only what was found damaged, and only with good copies.
 func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 	d.stage = verifyRepairing
 	ctx := d.background()
@@ -125,7 +125,7 @@ func (d *verifyDialog) runRepair(m *Model) tea.Cmd {
 	env := m.goEnv()
 	what := fmt.Sprintf("repair %s", units.Count(len(d.report.Damaged()), "damaged version"))
 	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
-		res, err := cache.Repair(ctx, root, findings, env)
+		res, err := cache.Repair(ctx, root, findings, cache.RepairOptions{GoEnv: env})
 		// Repair evicts and downloads: only a scan knows the result. Start
 		// it here so other sessions see it even if this one has ended.
 		m.store.Rescan()
@@ -143,7 +143,7 @@ func (d *verifyDialog) view() string {
 			fmt.Sprintf("%d/%d versions · %s · %s hashed", p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes)),
 			p.Current, "stop")
 	case verifyRepairing:
-		body := []string{st.Dim.Render("evicting damaged versions and downloading them again with go mod download…")}
+		body := []string{st.Dim.Render("fetching good copies with go mod download, then replacing the damaged versions…")}
 		if holder := d.wait.get(); holder != "" {
 			body = waitingBody(st, holder)
 		}
@@ -175,7 +175,7 @@ func (d *verifyDialog) view() string {
 	}
 	hints := []string{"esc", "close"}
 	if !d.noWrites {
-		hints = append([]string{"r", "repair (evict, then download again)"}, hints...)
+		hints = append([]string{"r", "repair (replace with good copies)"}, hints...)
 	}
 	return d.box(title, body, keyHint(st, hints...))
 }
@@ -198,6 +198,9 @@ func (d *verifyDialog) repairedView() string {
 	for _, s := range d.repair.Skipped {
 		body = append(body, st.WarnText.Render("skipped ")+s.Item+": "+s.Reason)
 	}
+	for _, k := range d.repair.Kept {
+		body = append(body, fmt.Sprintf("%s  %s", k.Item, st.WarnText.Render("left as it was, with no good copy: "+k.Reason)))
+	}
 	for _, err := range d.repair.Errors {
 		body = append(body, st.DangerText.Render("✗ ")+err.Error())
 	}
@@ -205,6 +208,26 @@ func (d *verifyDialog) repairedView() string {
 		body = append(body, st.OKText.Render("✓ lists rewritten"))
 	}
 	return d.box("Repair", body, keyHint(st, "enter", "close"))
+}
+
+// unrepaired is what still holds of a verify's findings after a repair:
+// those about versions it did not replace (kept for want of a good copy,
+// locked, or failed). A repair that did not run leaves them all.
+func unrepaired(fs []cache.Finding, res *cache.RepairResult) []cache.Finding {
+	if res == nil {
+		return fs
+	}
+	done := map[module.Version]bool{}
+	for _, r := range res.Repaired {
+		done[moduleVersion(r.Path, r.Version)] = true
+	}
+	var out []cache.Finding
+	for _, f := range fs {
+		if !done[moduleVersion(f.Path, f.Version)] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // findingsFor indexes verify findings by version for the list's badges.

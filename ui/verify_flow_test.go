@@ -40,3 +40,27 @@ func TestFlowVerifyAndRepair(t *testing.T) {
 	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
 	fixture.Go(t, fc.Project, fc.Env, "mod", "verify")
 }
+
+// With no remote, r leaves a damaged zip where it is and says why: the
+// version's tree still builds offline.
+func TestFlowRepairWithoutRemote(t *testing.T) {
+	opts, fc := realSetup(t)
+	opts.Actions.GoEnv = fixture.With(fc.Env, "GOPROXY=off")
+	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	data, _ := os.ReadFile(p.Zip)
+	os.Chmod(p.Zip, 0o644)
+	os.WriteFile(p.Zip, data[:len(data)/2], 0o444)
+
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("/", "g", "a", "m", "enter", "v")
+	f.waitFor("finding", "r repair")
+	f.keys("r")
+	f.waitFor("Repair", "example.com/gamma/v2@v2.0.0", "left as it was", "GOPROXY=off")
+	f.keys("enter")
+	f.waitFor("1 damaged") // the header still counts it
+	if got, _ := os.ReadFile(p.Zip); len(got) != len(data)/2 {
+		t.Errorf("the damaged zip was touched: %d bytes", len(got))
+	}
+	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
+}

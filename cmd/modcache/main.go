@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -41,7 +42,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	switch {
 	case errors.As(err, &ee):
 		if ee.msg != "" {
-			fmt.Fprintln(stderr, "modcache:", ee.msg)
+			for _, line := range strings.Split(ee.msg, "\n") {
+				fmt.Fprintln(stderr, "modcache:", line)
+			}
 		}
 		return ee.code
 	case errors.As(err, &ue):

@@ -31,11 +31,15 @@ the module's list file, and that its files form a state go accepts (no
 disagrees with a go.sum is the most serious finding, as it means tampering
 or corruption. Files are read without marking them used.
 
---repair evicts each damaged version with the same safe delete prune uses,
-then fetches it again with go mod download (using your GOPROXY). When only
-the extracted tree is damaged, the verified zip stays and go re-extracts it
-offline. A version no remote can serve stays evicted, and verify says so.
-A hash is never "fixed" by rewriting .ziphash.
+--repair replaces each damaged version with a good copy, and never leaves
+one worse than it was. When only the extracted tree is damaged, the tree is
+removed and go re-extracts it from the verified zip, offline. Otherwise go
+mod download fetches the version first into a scratch cache (using your
+GOPROXY and GOSUMDB); the copy must pass these same checks and hash to the
+.ziphash go recorded at download. Only then is the damaged version evicted,
+with the same safe delete prune uses, and the good copy installed. A version
+with no good copy (no remote, or the same damage served back) is left as it
+was, and verify says so. A hash is never "fixed" by rewriting .ziphash.
 
 Exit status: 0 when everything is sound (after --repair: when the repair
 left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
@@ -71,7 +75,7 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 			}
 			damaged := len(rep.Findings) > 0
 			if repair && damaged {
-				res, err := cache.Repair(cmd.Context(), c.Root, rep.Findings, a.childEnv())
+				res, err := cache.Repair(cmd.Context(), c.Root, rep.Findings, cache.RepairOptions{GoEnv: a.childEnv(), Projects: projects})
 				if err != nil {
 					return err
 				}
@@ -91,15 +95,15 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 				if !asJSON {
 					a.printAfterRepair(after)
 				}
-				damaged = len(after.Findings) > 0 || len(res.Errors) > 0 || len(res.Skipped) > 0 || leftEvicted(res) > 0
+				damaged = len(after.Findings) > 0 || len(res.Errors) > 0 || len(res.Skipped) > 0 || len(res.Kept) > 0 || leftEvicted(res) > 0
 			}
 			if asJSON {
 				if err := writeJSON(a.stdout, out); err != nil {
 					return err
 				}
 			}
-			if n := leftEvicted(out.Repair); n > 0 {
-				return exitError{code: exitFailure, msg: fmt.Sprintf("%s evicted but not fetched again; run go mod download PATH@VERSION when a remote is reachable", units.Count(n, "damaged version"))}
+			if msg := repairLeft(out.Repair); msg != "" {
+				return exitError{code: exitFailure, msg: msg}
 			}
 			if damaged {
 				return exitError{code: exitFailure}
@@ -108,7 +112,7 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
-	cmd.Flags().BoolVar(&repair, "repair", false, "evict damaged versions and fetch them again")
+	cmd.Flags().BoolVar(&repair, "repair", false, "replace damaged versions with good copies fetched again")
 	cmd.Flags().StringArrayVar(&projects, "project", nil, "also check the go.sum of the module in `DIR` (repeatable)")
 	return cmd
 }
@@ -207,6 +211,9 @@ func (a *app) printRepair(res *cache.RepairResult) {
 	for _, s := range res.Skipped {
 		fmt.Fprintf(w, "  %s: not repaired: %s\n", s.Item, s.Reason)
 	}
+	for _, k := range res.Kept {
+		fmt.Fprintf(w, "  %s: left as it was, with no good copy to replace it: %s\n", k.Item, k.Reason)
+	}
 	for _, err := range res.Errors {
 		fmt.Fprintf(a.stderr, "modcache: repair: %v\n", err)
 	}
@@ -233,4 +240,19 @@ func leftEvicted(res *cache.RepairResult) int {
 		}
 	}
 	return n
+}
+
+// repairLeft says what a repair could not mend and what to do about it.
+func repairLeft(res *cache.RepairResult) string {
+	if res == nil {
+		return ""
+	}
+	var msgs []string
+	if n := len(res.Kept); n > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s left as found, since no good copy could be had; run verify --repair again once GOPROXY can serve one", units.Count(n, "damaged version")))
+	}
+	if n := leftEvicted(res); n > 0 {
+		msgs = append(msgs, fmt.Sprintf("%s evicted but not fetched again; run go mod download PATH@VERSION when a remote is reachable", units.Count(n, "damaged version")))
+	}
+	return strings.Join(msgs, "\n")
 }
