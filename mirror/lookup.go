@@ -18,14 +18,17 @@ import (
 // one slow or dead mirror does not hold up what the first proxy answered.
 // private reports GOPRIVATE/GONOPROXY paths, which go fetches from their
 // origin, never from a proxy: none can serve them back. Each source gets
-// timeout (zero: proxy.DefaultTimeout) to answer about a module.
-func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeout time.Duration) cache.RemoteLookup {
+// timeout (zero: proxy.DefaultTimeout) to answer about a module. A source
+// that does not answer is waited for once per minute, not once per module:
+// breaker remembers it, and may be shared with the TUI's remote pane (nil
+// means a new one).
+func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeout time.Duration, breaker *proxy.Breaker) cache.RemoteLookup {
 	if timeout <= 0 {
 		timeout = proxy.DefaultTimeout
 	}
-	// A source that does not answer is waited for once per minute, not
-	// once per module.
-	breaker := &proxy.Breaker{}
+	if breaker == nil {
+		breaker = &proxy.Breaker{}
+	}
 	return func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
 		if private(path) {
 			return cache.ModuleAvailability{Private: true}
@@ -47,7 +50,7 @@ func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeou
 			// Each source gets its own budget (a list, then a .mod per
 			// version it leaves out), so a hanging one leaves the next
 			// its full time.
-			rctx, cancel := context.WithTimeout(ctx, timeout)
+			rctx, cancel := proxy.WithTimeout(ctx, timeout)
 			r := proxy.Held(rctx, src, path, missing)
 			cancel()
 			if ctx.Err() == nil { // not the caller's own cancellation

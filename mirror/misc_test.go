@@ -301,7 +301,7 @@ func TestRemoteLookupBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lookup := RemoteLookup(client.Sources(), func(string) bool { return false }, 300*time.Millisecond)
+	lookup := RemoteLookup(client.Sources(), func(string) bool { return false }, 300*time.Millisecond, nil)
 	start := time.Now()
 	for _, path := range []string{"example.com/alpha", "example.com/beta"} {
 		a := lookup(context.Background(), path, []string{"v1.0.0"})

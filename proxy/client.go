@@ -269,9 +269,7 @@ func (c *Client) privateError(q req) *Error {
 
 // fetch GETs rel under the remote root with the metadata limits.
 func (c *Client) fetch(ctx context.Context, q req, rel string, query url.Values) ([]byte, error) {
-	timeout := c.cfg.Timeout
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout,
-		fmt.Errorf("timed out after %v: %w", timeout, context.DeadlineExceeded))
+	ctx, cancel := WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	body, err := c.open(ctx, q, rel, query)
 	if err != nil {
@@ -348,4 +346,11 @@ func (r *progressReader) Read(p []byte) (int, error) {
 		r.progress()
 	}
 	return n, err
+}
+
+// WithTimeout is context.WithTimeout whose expiry tells how long was
+// waited ("timed out after 30s"): a request's own limit and a caller's
+// budget for a module read the same in messages, whichever ends first.
+func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, fmt.Errorf("timed out after %v: %w", d, context.DeadlineExceeded))
 }

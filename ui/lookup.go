@@ -53,19 +53,23 @@ type lookups struct {
 	// breaker answers at once for a remote that just failed, so walking
 	// down the list with a dead or hanging remote does not wait out a
 	// timeout on every module; it is asked again after a minute.
-	breaker proxy.Breaker
+	breaker *proxy.Breaker
 }
 
-func newLookups(sources []proxy.Source, timeout time.Duration) *lookups {
+func newLookups(sources []proxy.Source, timeout time.Duration, breaker *proxy.Breaker) *lookups {
 	ctx, stop := context.WithCancel(context.Background())
 	if timeout <= 0 {
 		timeout = proxy.DefaultTimeout
+	}
+	if breaker == nil {
+		breaker = &proxy.Breaker{}
 	}
 	return &lookups{
 		ctx:     ctx,
 		stop:    stop,
 		sources: sources,
 		timeout: timeout,
+		breaker: breaker,
 		sem:     make(chan struct{}, maxLookups),
 		done:    map[lookupKey]*proxy.Report{},
 		pending: map[lookupKey]context.CancelFunc{},
@@ -133,7 +137,7 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 			// The remote's time starts once it is asked, not while the
 			// lookup waits for a slot, so a long queue cannot make a
 			// healthy remote look dead.
-			ctx, stop := context.WithTimeout(queued, l.timeout)
+			ctx, stop := proxy.WithTimeout(queued, l.timeout)
 			defer stop()
 			info := proxy.Describe(ctx, src, path, local)
 			// A timeout is the remote's doing; the user moving on or the
@@ -178,7 +182,7 @@ func (l *lookups) startCatalog(source int) tea.Cmd {
 	l.catBusy[source] = true
 	src := l.sources[source]
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
+		ctx, cancel := proxy.WithTimeout(l.ctx, l.timeout)
 		defer cancel()
 		paths, err := src.Catalog(ctx)
 		msg := catalogDoneMsg{source: source, paths: paths}

@@ -25,6 +25,10 @@ type Options struct {
 	// RemoteTimeout is how long each source may take to answer about a
 	// module, or to list its catalog; zero means proxy.DefaultTimeout.
 	RemoteTimeout time.Duration
+	// Breaker remembers remotes that just failed. Give Actions.Lookup the
+	// same one, so a remote the right pane found dead is not waited for
+	// again when a prune is planned; nil means one of the pane's own.
+	Breaker *proxy.Breaker
 	// ReadOnly removes every action that deletes, uploads or downloads,
 	// from the keymap and from the handlers.
 	ReadOnly bool
@@ -98,7 +102,7 @@ func New(opts Options) *Model {
 		keys:      keys,
 		dark:      true,
 		profile:   colorprofile.TrueColor,
-		lk:        newLookups(opts.Sources, opts.RemoteTimeout),
+		lk:        newLookups(opts.Sources, opts.RemoteTimeout, opts.Breaker),
 		help:      help.New(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:     80,

@@ -32,6 +32,9 @@ type app struct {
 	cfgPath string // where config() looked, for messages even when no file is there
 	client  *proxy.Client
 	srcs    []proxy.Source // opened once: the TUI and prune's lookup share them
+	// breaker remembers remotes that just failed, for the TUI's pane and
+	// prune's lookup alike: one found dead is not waited for again.
+	breaker proxy.Breaker
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

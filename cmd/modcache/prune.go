@@ -277,7 +277,7 @@ func (a *app) remoteLookup() (cache.RemoteLookup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mirror.RemoteLookup(sources, client.Private, cfg.RemoteTimeout()), nil
+	return mirror.RemoteLookup(sources, client.Private, cfg.RemoteTimeout(), &a.breaker), nil
 }
 
 func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -148,5 +150,37 @@ func TestOutdated(t *testing.T) {
 	text := runCLI(t, "outdated", "example.com/gamma/*")
 	if !strings.Contains(text.stdout, "example.com/gamma/v2") || strings.Contains(text.stdout, "alpha") {
 		t.Errorf("pattern: %s", text.stdout)
+	}
+}
+
+// The TUI's remote pane and prune's lookup share one breaker: a remote
+// one of them found hanging is not waited for again by the other.
+func TestTUIAndPruneShareTheBreaker(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", hang.URL)
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	opts, err := a.uiOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := opts.Sources[0]
+	if opts.Breaker.Down(src) != nil {
+		t.Fatal("breaker tripped before anything was asked")
+	}
+	got := opts.Actions.Lookup(context.Background(), "example.com/alpha", []string{"v1.0.0"})
+	if got.Err == nil || !strings.Contains(got.Err.Error(), "timed out") {
+		t.Fatalf("lookup against a hanging remote: %+v", got)
+	}
+	if err := opts.Breaker.Down(src); err == nil {
+		t.Error("prune's lookup tripped a breaker the remote pane does not see")
 	}
 }

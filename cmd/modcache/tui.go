@@ -47,6 +47,7 @@ func (a *app) uiOptions() (ui.Options, error) {
 		Store:         ui.NewStore(root, a.scanOptions()),
 		Sources:       sources,
 		RemoteTimeout: cfg.RemoteTimeout(),
+		Breaker:       &a.breaker,
 		Actions: ui.Actions{
 			PrunePolicy: a.configuredPolicy,
 			Lookup:      lookup,

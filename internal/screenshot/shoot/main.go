@@ -142,7 +142,7 @@ func demo(tb *fixture.ProgramTB) (ui.Options, error) {
 		PrunePolicy: func(context.Context, string) (cache.Policy, []string, error) {
 			return cache.Policy{TTL: 30 * 24 * time.Hour, KeepLatest: 1}, nil, nil
 		},
-		Lookup:  mirror.RemoteLookup(sources, client.Private, 0),
+		Lookup:  mirror.RemoteLookup(sources, client.Private, 0, nil),
 		Mirrors: []ui.Mirror{{Name: "team", URL: "file:///srv/goproxy"}},
 		OpenTarget: func(ctx context.Context, to string) (mirror.Target, error) {
 			return mirror.Open(ctx, team.Dir, mirror.Options{})
