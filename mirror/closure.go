@@ -229,7 +229,12 @@ func cacheClosure(ctx context.Context, root string, seeds []module.Version, main
 		} else {
 			data, err = cache.ReadMod(root, to.Path, to.Version)
 		}
-		if err != nil {
+		switch {
+		case err != nil && dir != "":
+			return nil, fmt.Sprintf("go.mod of %s cannot be read: %v", describe(m, to, dir), err)
+		case err != nil && ensure == nil:
+			return nil, fmt.Sprintf("go.mod of %s is not in the module cache, and --offline forbids downloading it", describe(m, to, dir))
+		case err != nil:
 			return nil, fmt.Sprintf("go.mod of %s is not in the module cache", describe(m, to, dir))
 		}
 		f, err := modfile.ParseLax("go.mod", data, nil)

@@ -133,10 +133,16 @@ func TestClosurePruning(t *testing.T) {
 	if want := mvs("example.com/old@v1.0.0", "example.com/q@v1.0.0", "example.com/r@v1.0.0"); !slices.Equal(cl.full, want) {
 		t.Errorf("unpruned: full %v, want %v", cl.full, want)
 	}
-	// Offline, what the cache lacks is missing.
+	// Offline, what the cache lacks is missing, and the reason says how
+	// to get it.
 	cl, err = cacheClosure(ctx, t.TempDir(), mvs("example.com/p@v1.0.0"), nil, nil)
 	if err != nil || len(cl.missing) != 1 {
 		t.Errorf("offline in an empty cache: %v missing %v", err, cl.missing)
+	}
+	for _, why := range cl.missing {
+		if !strings.Contains(why, "--offline forbids downloading it") {
+			t.Errorf("offline reason %q does not name --offline", why)
+		}
 	}
 }
 
