@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/module"
 
@@ -251,5 +252,113 @@ func TestInterruptedPut(t *testing.T) {
 	}
 	if same, err := tg.Same(context.Background(), name, FileSource(src, int64(len(data)))); !same || err != nil {
 		t.Errorf("Same after Put = %v, %v", same, err)
+	}
+}
+
+// TestServerHangs: a server that takes a zip's body and never answers
+// fails that file once nothing has moved for Options.Timeout, not never,
+// and the rest arrive; a server that never answers a HEAD fails planning
+// after that timeout, saying so.
+func TestServerHangs(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	var mu sync.Mutex
+	stored := map[string][]byte{}
+	hangHead := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/repo/")
+		mu.Lock()
+		hang := hangHead && r.Method == http.MethodHead
+		mu.Unlock()
+		switch {
+		case hang:
+			<-r.Context().Done()
+			return
+		case r.Method == http.MethodPut && name == "example.com/alpha/@v/v1.2.0.zip":
+			io.ReadAll(r.Body)
+			<-r.Context().Done() // the body was taken; no answer comes
+			return
+		case r.Method == http.MethodPut:
+			data, _ := io.ReadAll(r.Body)
+			mu.Lock()
+			stored[name] = data
+			mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		mu.Lock()
+		data, ok := stored[name]
+		mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	defer srv.Close()
+
+	ctx := context.Background()
+	tg, err := Open(ctx, srv.URL+"/repo/", Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "example.com/alpha/@v/v1.2.0.zip") ||
+		!strings.Contains(res.Failures[0].Error(), "no progress for 1s") {
+		t.Fatalf("failures %v", res.Failures)
+	}
+	t.Logf("%v after %v", res.Failures[0], time.Since(start))
+	mu.Lock()
+	_, listed := stored["example.com/alpha/@v/list"]
+	_, other := stored["example.com/beta/@v/v1.1.0.zip"]
+	hangHead = true
+	mu.Unlock()
+	if listed || !other {
+		t.Errorf("alpha listed %v, beta's zip pushed %v", listed, other)
+	}
+
+	// Planning asks the target what it holds: a HEAD that never comes back
+	// ends after Options.Timeout.
+	_, err = BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
+	if err == nil || !strings.Contains(err.Error(), "timed out after 1s") {
+		t.Errorf("planning against a hanging server: %v", err)
+	}
+}
+
+// TestS3ServerHangs: an S3 endpoint that takes a PUT's body and never
+// answers fails the file once nothing has moved for Options.Timeout.
+func TestS3ServerHangs(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			io.ReadAll(r.Body)
+			<-r.Context().Done()
+			return
+		}
+		w.WriteHeader(http.StatusNotFound) // HEAD: no such key
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+	tg, err := Open(ctx, "s3://bucket/p?region=us-east-1&endpoint="+srv.URL, Options{Timeout: time.Second, S3AccessKey: "k", S3SecretKey: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "v1.0.0.mod")
+	os.WriteFile(src, []byte("module example.com/x\n"), 0o644)
+	if same, err := tg.Same(ctx, "example.com/x/@v/v1.0.0.mod", FileSource(src, 21)); same || err != nil {
+		t.Fatalf("same %v, err %v", same, err)
+	}
+	start := time.Now()
+	err = tg.Put(ctx, "example.com/x/@v/v1.0.0.mod", FileSource(src, 21), nil)
+	if err == nil || !strings.Contains(err.Error(), "no progress for 1s") || time.Since(start) > 20*time.Second {
+		t.Errorf("put to a hanging S3 endpoint: %v after %v", err, time.Since(start))
 	}
 }

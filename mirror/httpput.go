@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/modcache/modcache/proxy"
 )
 
 // httpTarget PUTs each file to base + GOPROXY name: WebDAV servers, nginx
@@ -23,6 +25,8 @@ type httpTarget struct {
 	name  string   // base without credentials
 	creds func(*url.URL) (string, string, bool)
 	hc    *http.Client
+	// timeout bounds a HEAD or GET; a PUT is watched for stalls instead.
+	timeout time.Duration
 }
 
 func newHTTPPut(u *url.URL, opts Options) (*httpTarget, error) {
@@ -62,7 +66,7 @@ func newHTTPPut(u *url.URL, opts Options) (*httpTarget, error) {
 		}
 		return nil
 	}
-	return &httpTarget{base: &b, name: display.String(), creds: opts.Credentials, hc: &c}, nil
+	return &httpTarget{base: &b, name: display.String(), creds: opts.Credentials, hc: &c, timeout: opts.requestTimeout()}, nil
 }
 
 func isLoopback(host string) bool {
@@ -120,12 +124,15 @@ func (h *httpTarget) do(ctx context.Context, method, name string, body io.Reader
 	return h.hc.Do(req)
 }
 
-func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (bool, error) {
-	resp, err := h.do(ctx, http.MethodHead, name, nil, 0, nil)
+func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (same bool, err error) {
+	hctx, cancel := proxy.WithTimeout(ctx, h.timeout)
+	resp, err := h.do(hctx, http.MethodHead, name, nil, 0, nil)
 	if err != nil {
+		cancel()
 		return false, err
 	}
 	resp.Body.Close()
+	cancel()
 	switch {
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		return false, nil
@@ -143,6 +150,8 @@ func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (bool, 
 	if have := resp.Header.Get("X-Checksum-Sha256"); have != "" {
 		return strings.EqualFold(have, want), nil
 	}
+	ctx, kick, done := stallGuard(ctx, h.timeout)
+	defer func() { err = done(err) }()
 	resp, err = h.do(ctx, http.MethodGet, name, nil, 0, nil)
 	if err != nil {
 		return false, err
@@ -151,18 +160,21 @@ func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (bool, 
 	if resp.StatusCode/100 != 2 {
 		return false, nil
 	}
-	have, err := hashReader(resp.Body)
+	have, err := hashReader(kickReader{resp.Body, kick})
 	return have == want, err
 }
 
-func (h *httpTarget) Put(ctx context.Context, name string, src *Source, progress func(int64)) error {
+func (h *httpTarget) Put(ctx context.Context, name string, src *Source, progress func(int64)) (err error) {
 	r, err := src.Open()
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	ctx, kick, done := stallGuard(ctx, h.timeout)
+	defer func() { err = done(err) }()
 	header := http.Header{"Content-Type": {contentType(name)}}
-	resp, err := h.do(ctx, http.MethodPut, name, &countingReader{ctx: ctx, r: r, progress: progress}, src.Size, header)
+	body := &countingReader{ctx: ctx, r: kickReader{r, kick}, progress: progress}
+	resp, err := h.do(ctx, http.MethodPut, name, body, src.Size, header)
 	if err != nil {
 		return err
 	}
@@ -175,7 +187,7 @@ func (h *httpTarget) Put(ctx context.Context, name string, src *Source, progress
 }
 
 func (h *httpTarget) Get(ctx context.Context, name string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ctx, cancel := proxy.WithTimeout(ctx, h.timeout)
 	defer cancel()
 	resp, err := h.do(ctx, http.MethodGet, name, nil, 0, nil)
 	if err != nil {

@@ -11,10 +11,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"golang.org/x/mod/module"
+
+	"github.com/modcache/modcache/proxy"
 )
 
 // s3Target writes the GOPROXY layout under a bucket prefix: the layout
@@ -27,6 +30,8 @@ type s3Target struct {
 	bucket string
 	prefix string // "" or ends in "/"
 	name   string
+	// timeout bounds a stat or GET; a PUT is watched for stalls instead.
+	timeout time.Duration
 }
 
 // sha256Meta is the user-metadata key (x-amz-meta-sha256) holding the hash.
@@ -87,7 +92,15 @@ func newS3(ctx context.Context, u *url.URL, opts Options) (*s3Target, error) {
 	if q.Get("endpoint") != "" {
 		name += " (" + q.Get("endpoint") + ")"
 	}
-	return &s3Target{c: c, bucket: bucket, prefix: prefix, name: name}, nil
+	return &s3Target{c: c, bucket: bucket, prefix: prefix, name: name, timeout: opts.requestTimeout()}, nil
+}
+
+// requestTimeout is Options.Timeout, or the default.
+func (o Options) requestTimeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return proxy.DefaultTimeout
 }
 
 // httpTransport is the transport of Options.HTTPClient, if any.
@@ -116,7 +129,9 @@ func (s *s3Target) Same(ctx context.Context, name string, src *Source) (bool, er
 	if err != nil {
 		return false, err
 	}
-	info, err := s.c.StatObject(ctx, s.bucket, key, minio.StatObjectOptions{})
+	sctx, cancel := proxy.WithTimeout(ctx, s.timeout)
+	info, err := s.c.StatObject(sctx, s.bucket, key, minio.StatObjectOptions{})
+	cancel()
 	if err != nil {
 		if s3NotFound(err) {
 			return false, nil
@@ -149,7 +164,7 @@ func (s *s3Target) Same(ctx context.Context, name string, src *Source) (bool, er
 	return strings.EqualFold(etag, hex.EncodeToString(h.Sum(nil))), nil
 }
 
-func (s *s3Target) Put(ctx context.Context, name string, src *Source, progress func(int64)) error {
+func (s *s3Target) Put(ctx context.Context, name string, src *Source, progress func(int64)) (err error) {
 	key, err := s.key(name)
 	if err != nil {
 		return err
@@ -168,11 +183,18 @@ func (s *s3Target) Put(ctx context.Context, name string, src *Source, progress f
 	if !ok {
 		return fmt.Errorf("internal error: source of %s is not seekable", name)
 	}
+	ctx, kick, done := stallGuard(ctx, s.timeout)
+	defer func() { err = done(err) }()
 	_, err = s.c.PutObject(ctx, s.bucket, key, body, src.Size, minio.PutObjectOptions{
 		ContentType:      contentType(name),
 		UserMetadata:     map[string]string{sha256Meta: sum},
 		DisableMultipart: true,
-		Progress:         progressFunc(progress),
+		Progress: progressFunc(func(n int64) {
+			kick()
+			if progress != nil {
+				progress(n)
+			}
+		}),
 	})
 	if err != nil {
 		return s3Error(err)
@@ -185,6 +207,8 @@ func (s *s3Target) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := proxy.WithTimeout(ctx, s.timeout)
+	defer cancel()
 	obj, err := s.c.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
 		return nil, s3Error(err)

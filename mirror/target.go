@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
@@ -103,6 +104,13 @@ type Options struct {
 
 	// HTTPClient is used for https and http targets; nil uses a default.
 	HTTPClient *http.Client
+
+	// Timeout bounds each question to an https, http or S3 target (a
+	// HEAD, a stat, a small GET); a transfer fails when no byte moves for
+	// this long instead, so a big zip on a slow link is fine and a server
+	// that stops reading or answering costs one file, not a hung push.
+	// Zero means proxy.DefaultTimeout, as for any other remote.
+	Timeout time.Duration
 
 	// S3 credentials and region; empty fields fall back to the standard
 	// AWS environment variables and ~/.aws/credentials, and to the URL's

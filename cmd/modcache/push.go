@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/module"
@@ -246,11 +247,23 @@ func (a *app) openMirror(ctx context.Context, to string, insecure bool) (mirror.
 		}
 		mirrors = cfg.Mirrors
 	}
-	opts := mirror.Options{InsecureHTTP: insecure}
+	opts := mirror.Options{InsecureHTTP: insecure, Timeout: a.remoteTimeout()}
 	if client, err := a.proxyClient(); err == nil {
 		opts.Credentials = client.Credentials // .netrc, as go reads it
 	}
 	return mirror.OpenNamed(ctx, to, mirrors, opts)
+}
+
+// remoteTimeout is the config's [remote] timeout, for talking to mirrors.
+// Pushing to a URL needs nothing else from the config, so one that does
+// not load leaves the default here (zero); commands that need the config
+// report it.
+func (a *app) remoteTimeout() time.Duration {
+	cfg, err := a.config()
+	if err != nil {
+		return 0
+	}
+	return cfg.RemoteTimeout()
 }
 
 // childEnv is the environment for the go commands modcache runs.

@@ -74,8 +74,9 @@ type Remote struct {
 	// Timeout is how long one remote may take to answer: each request,
 	// and each lookup of a module. A slow corporate proxy wants more than
 	// the 30s default; a LAN mirror that is either up or down, less.
-	// Pushes (S3, HTTP PUT) and the downloads go does for push and fetch
-	// keep their own limits.
+	// Pushes to S3 and HTTP PUT targets use it too: for each question
+	// asked, and as the longest a transfer may go without a byte moving.
+	// The downloads go does for push and fetch keep go's own limits.
 	Timeout string `toml:"timeout"`
 }
 
