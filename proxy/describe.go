@@ -44,11 +44,18 @@ func (r *Report) Answered() bool { return r.Err == nil && !r.Private }
 // `modcache remote` and prune's irreplaceable check all ask this way, so
 // they agree.
 func Held(ctx context.Context, src Source, path string, local []string) *Report {
+	r, _ := held(ctx, src, path, local)
+	return r
+}
+
+// held is Held, plus the go.mod files it fetched on the way, by version,
+// so Describe need not fetch the latest one again.
+func held(ctx context.Context, src Source, path string, local []string) (*Report, map[string][]byte) {
 	if why := src.Unavailable(); why != "" {
-		return &Report{Err: errors.New(why)}
+		return &Report{Err: errors.New(why)}, nil
 	}
 	if src.Private(path) {
-		return &Report{Private: true}
+		return &Report{Private: true}, nil
 	}
 	r := &Report{}
 	versions, err := src.Versions(ctx, path)
@@ -56,27 +63,29 @@ func Held(ctx context.Context, src Source, path string, local []string) *Report 
 	case errors.Is(err, ErrNotFound):
 		r.NotFound = true
 	case errors.Is(err, ErrPrivate):
-		return &Report{Private: true}
+		return &Report{Private: true}, nil
 	case err != nil:
-		return &Report{Err: err}
+		return &Report{Err: err}, nil
 	}
+	mods := map[string][]byte{}
 	for _, v := range local {
 		if !slices.Contains(versions, v) {
-			if _, err := src.GoMod(ctx, path, v); err == nil {
+			if data, err := src.GoMod(ctx, path, v); err == nil {
 				versions = append(versions, v)
+				mods[v] = data
 			}
 		}
 	}
 	semver.Sort(versions)
 	r.Versions = versions
-	return r
+	return r, mods
 }
 
 // Describe is Held plus what the latest version says of the module: its
-// deprecation and retractions. It costs a .mod request more (and @latest
-// when the list is empty).
+// deprecation and retractions. It costs a .mod request more, unless Held
+// fetched that one already (and @latest when the list is empty).
 func Describe(ctx context.Context, src Source, path string, local []string) *Report {
-	r := Held(ctx, src, path, local)
+	r, mods := held(ctx, src, path, local)
 	if r.Err != nil || r.Private {
 		return r
 	}
@@ -88,7 +97,12 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 		}
 	}
 	if latest != "" {
-		if data, err := src.GoMod(ctx, path, latest); err == nil {
+		data, ok := mods[latest]
+		var err error
+		if !ok {
+			data, err = src.GoMod(ctx, path, latest)
+		}
+		if err == nil {
 			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
 				if f.Module != nil {
 					r.Deprecated = f.Module.Deprecated
