@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -14,20 +15,28 @@ import (
 // transfers no deadline fits, since a big file on a slow link may take
 // long, but a connection where nothing moves for d is dead. done ends the
 // watch; given the transfer's error, it returns the stall instead of the
-// transport's "context canceled" when the guard fired.
-func stallGuard(ctx context.Context, d time.Duration) (_ context.Context, kick func(), done func(error) error) {
-	ctx, cancel := context.WithCancelCause(ctx)
+// transport's "context canceled" when that cancellation was the guard's
+// (not the caller's), and any other error as it is.
+func stallGuard(parent context.Context, d time.Duration) (_ context.Context, kick func(), done func(error) error) {
+	ctx, cancel := context.WithCancelCause(parent)
 	stall := fmt.Errorf("no progress for %s: the server stopped reading or answering", units.Duration(d))
-	var fired atomic.Bool
-	t := time.AfterFunc(d, func() {
-		fired.Store(true)
-		cancel(stall)
-	})
-	kick = func() { t.Reset(d) }
+	t := time.AfterFunc(d, func() { cancel(stall) })
+	// An HTTP transport may still read the body after the answer came:
+	// a kick then must not start the clock again.
+	var stopped atomic.Bool
+	kick = func() {
+		if !stopped.Load() {
+			t.Reset(d)
+		}
+	}
 	done = func(err error) error {
+		stopped.Store(true)
 		t.Stop()
+		stalled := parent.Err() == nil && errors.Is(context.Cause(ctx), stall)
 		cancel(nil)
-		if err != nil && fired.Load() {
+		// net/http hands back the cause inside its own error, naming the
+		// URL the caller already names; others return context.Canceled.
+		if err != nil && stalled && (errors.Is(err, stall) || errors.Is(err, context.Canceled)) {
 			return stall
 		}
 		return err
