@@ -29,7 +29,7 @@ func (f Finding) String() string {
 
 // Kinds of findings.
 const (
-	FindingZipHash     = "zip-hash"     // zip (or zip and tree) do not hash to .ziphash
+	FindingZipHash     = "zip-hash"     // zip does not hash to .ziphash (the tree, if any, agrees with .ziphash or is damaged too)
 	FindingZipInvalid  = "zip-invalid"  // zip unreadable or fails zip.CheckZip
 	FindingZipHashBad  = "ziphash-bad"  // .ziphash unreadable, not an h1: line, or unlike a zip and tree that agree
 	FindingModInvalid  = "mod-invalid"  // .mod unreadable, does not parse, or differs from the zip's go.mod

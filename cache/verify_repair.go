@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"time"
 
 	"golang.org/x/mod/module"
 
@@ -49,13 +50,14 @@ type RepairOptions struct {
 // re-extracts it offline. Any other damaged version is replaced whole, but
 // only by a good copy: go mod download fetches it first into a scratch
 // cache, where it must pass verify (and the projects' go.sum) and hash to
-// what go recorded when it first downloaded it. Only then is the damaged
+// what vouches for the version (see unvouched). Only then is the damaged
 // copy evicted, with the safe-delete protocol, and the good one installed
 // by go from the scratch cache. A version with no good copy (no remote, or
 // a remote serving the same damage back) is left as it was and reported:
 // evicting it would break builds that work now. A list that disagrees
 // with the .mod files is rewritten as go writes it. A hash is never
-// "fixed" by rewriting .ziphash.
+// "fixed" by rewriting .ziphash. Stopping Repair never loses a version: a
+// version evicted is installed again before it returns.
 func Repair(ctx context.Context, root string, findings []Finding, opts RepairOptions) (*RepairResult, error) {
 	res := &RepairResult{Repaired: []Repaired{}, Relisted: []string{}, Skipped: []Skip{}, Kept: []Skip{}}
 	byVersion := map[module.Version][]Finding{}
@@ -72,12 +74,7 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 	for mv := range byVersion {
 		versions = append(versions, mv)
 	}
-	sort.Slice(versions, func(i, j int) bool {
-		if versions[i].Path != versions[j].Path {
-			return versions[i].Path < versions[j].Path
-		}
-		return versions[i].Version < versions[j].Version
-	})
+	module.Sort(versions)
 	modes := map[module.Version]Mode{}
 	var whole []module.Version
 	for _, mv := range versions {
@@ -93,14 +90,21 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 	}
 	defer os.RemoveAll(scratch)
 	unfit, err := fetchGoodCopies(ctx, root, scratch, opts, whole, byVersion)
+	if ctx.Err() != nil {
+		return res, ctx.Err() // nothing was evicted yet
+	}
 	if err != nil {
-		return res, err
+		// No good copy of anything, but trees can still be mended offline.
+		unfit = map[module.Version]string{}
+		for _, mv := range whole {
+			unfit[mv] = err.Error()
+		}
 	}
 
 	var trees, replaced []module.Version
 	for _, mv := range versions {
 		if ctx.Err() != nil {
-			return res, ctx.Err()
+			break // what was evicted is installed below
 		}
 		item := mv.Path + "@" + mv.Version
 		if why, bad := unfit[mv]; bad {
@@ -123,47 +127,62 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 			delete(lists, mv.Path) // evict rewrote it
 		}
 	}
-	for path := range lists {
-		if err := RewriteVersionList(root, path); err != nil {
-			res.Errors = append(res.Errors, fmt.Errorf("%s: rewrite list: %w", path, err))
-		} else {
-			res.Relisted = append(res.Relisted, path)
-		}
-	}
-	sort.Strings(res.Relisted)
 
-	// Trees are extracted again from the zips kept in the cache. Evicted
-	// versions are installed from the scratch cache even if the caller
-	// stops now: it reads only local files, and stopping in between would
-	// lose the version.
-	failed, err := Download(ctx, root, opts.GoEnv, trees, nil)
-	if err != nil {
-		return res, err
-	}
-	installed, err := Download(context.WithoutCancel(ctx), root, fromScratch(opts.GoEnv, scratch), replaced, nil)
-	if err != nil {
-		return res, err
-	}
-	for mv, msg := range installed {
-		failed[mv] = msg
+	// Evicted versions go back first, from the scratch cache, even if the
+	// caller has stopped: it reads only local files, and stopping in
+	// between would lose them. The limit only guards against a go command
+	// that holds a version's lock for good.
+	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), installLimit)
+	defer cancel()
+	failed := download1(ictx, root, fromScratch(opts.GoEnv, scratch), replaced)
+	if ctx.Err() == nil {
+		for mv, msg := range download1(ctx, root, opts.GoEnv, trees) {
+			failed[mv] = msg
+		}
+		for path := range lists {
+			if err := RewriteVersionList(root, path); err != nil {
+				res.Errors = append(res.Errors, fmt.Errorf("%s: rewrite list: %w", path, err))
+			} else {
+				res.Relisted = append(res.Relisted, path)
+			}
+		}
+		sort.Strings(res.Relisted)
 	}
 	for i := range res.Repaired {
 		r := &res.Repaired[i]
-		if msg, bad := failed[module.Version{Path: r.Path, Version: r.Version}]; bad {
+		mv := module.Version{Path: r.Path, Version: r.Version}
+		switch msg, bad := failed[mv]; {
+		case bad:
 			r.Note = "left evicted: " + msg
-		} else {
+		case r.Mode == ModeDir && ctx.Err() != nil:
+			r.Note = "tree not extracted again (stopped); go extracts it from the verified zip when a build needs it"
+		default:
 			r.Fetched = true
 		}
 	}
-	return res, nil
+	return res, ctx.Err()
+}
+
+// installLimit bounds installing replacements from the scratch cache.
+const installLimit = 10 * time.Minute
+
+// download1 is Download that reports go failing to run at all as a
+// failure of every version, for Repair to note on each.
+func download1(ctx context.Context, root string, env []string, vs []module.Version) map[module.Version]string {
+	failed, err := Download(ctx, root, env, vs, nil)
+	if err != nil {
+		failed = map[module.Version]string{}
+		for _, mv := range vs {
+			failed[mv] = err.Error()
+		}
+	}
+	return failed
 }
 
 // fetchGoodCopies has go download vs into scratch, a cache of its own,
 // through the user's GOPROXY and GOSUMDB, and says for each version why
 // what it got cannot replace the damaged copy: go could not get it, verify
-// finds it damaged too, or it is not what go recorded in root when it
-// first downloaded the version (a GOPROXY that is this very cache serves
-// the damage back).
+// finds it damaged too, or nothing vouches for it (unvouched).
 func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptions, vs []module.Version, findings map[module.Version][]Finding) (map[module.Version]string, error) {
 	unfit, err := download(ctx, scratch, opts.GoEnv, vs, nil, "-mod=mod -modcacherw")
 	if err != nil {
@@ -177,6 +196,10 @@ func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptio
 	}
 	if len(got) == 0 {
 		return unfit, nil
+	}
+	sums, err := readGoSums(opts.Projects)
+	if err != nil {
+		return nil, err
 	}
 	rep, err := NewVerifier(scratch, got, VerifyOptions{Projects: opts.Projects}).Run(ctx)
 	if err != nil {
@@ -193,31 +216,24 @@ func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptio
 		if _, bad := unfit[mv]; bad {
 			continue
 		}
-		if why := unlikeRecord(root, scratch, mv, findings[mv]); why != "" {
+		if why := unvouched(root, scratch, mv, findings[mv], sums[mv]); why != "" {
 			unfit[mv] = why
 		}
 	}
 	return unfit, nil
 }
 
-// unlikeRecord says how a fresh copy differs from the .ziphash go wrote
-// when it first downloaded the version, after checking it against go.sum
-// or the checksum database. That record is the reference unless it is
-// itself what verify found damaged or a go.sum disputes it.
-func unlikeRecord(root, scratch string, mv module.Version, fs []Finding) string {
-	for _, f := range fs {
-		if f.Kind == FindingZipHashBad || f.Kind == FindingGoSum {
-			return ""
-		}
-	}
-	p, err := PathsFor(root, mv.Path, mv.Version)
-	if err != nil {
-		return ""
-	}
-	recorded, err := ReadZipHash(p.ZipHash)
-	if err != nil {
-		return "" // no record to hold it to
-	}
+// unvouched says why a fresh copy cannot be trusted to replace the
+// damaged one, or "" when something vouches for it. Records that do not
+// come from the module's own files decide first: a checksum database
+// record go cached (in the cache, or in scratch as go checked the fresh
+// copy) and the projects' go.sum lines. Failing those, the .ziphash go
+// wrote when it first downloaded the version, after checking it then.
+// When that .ziphash is itself in dispute (the zip and the tree both
+// disagree with it, or a go.sum does), nothing says which is right: a
+// GOPROXY that is this very cache, with GOSUMDB off, would serve the
+// damage back, so the version is left alone.
+func unvouched(root, scratch string, mv module.Version, fs []Finding, gosum []sumLine) string {
 	q, err := PathsFor(scratch, mv.Path, mv.Version)
 	if err != nil {
 		return err.Error()
@@ -226,10 +242,41 @@ func unlikeRecord(root, scratch string, mv module.Version, fs []Finding) string 
 	if err != nil {
 		return "the copy fetched again: " + err.Error()
 	}
-	if fresh != recorded {
+	var vouch []string
+	for _, r := range []string{root, scratch} {
+		dbs, _ := SumDBDatabases(r)
+		for _, l := range SumDBLines(r, dbs, mv) {
+			if !l.GoMod {
+				vouch = append(vouch, l.Hash)
+			}
+		}
+	}
+	for _, l := range gosum {
+		if !l.GoMod {
+			vouch = append(vouch, l.Hash)
+		}
+	}
+	if len(vouch) > 0 {
+		if slices.Contains(vouch, fresh) {
+			return ""
+		}
+		return fmt.Sprintf("the remote serves content hashing to %s, but the checksum database or go.sum says %s", fresh, vouch[0])
+	}
+	p, err := PathsFor(root, mv.Path, mv.Version)
+	if err != nil {
+		return err.Error()
+	}
+	recorded, err := ReadZipHash(p.ZipHash)
+	switch {
+	case err != nil:
+		return "" // no record to hold it to
+	case fresh == recorded:
+		return ""
+	case slices.ContainsFunc(fs, func(f Finding) bool { return f.Kind == FindingZipHashBad || f.Kind == FindingGoSum }):
+		return fmt.Sprintf("the remote serves %s, .ziphash says %s, and no checksum database record or go.sum line says which is right (repair with GOSUMDB on, or --project with a go.sum that lists it)", fresh, recorded)
+	default:
 		return fmt.Sprintf("the remote serves content hashing to %s, but go recorded %s when it first downloaded it", fresh, recorded)
 	}
-	return ""
 }
 
 // fromScratch is the go environment that installs versions from the
@@ -246,7 +293,7 @@ func fromScratch(env []string, scratch string) []string {
 
 // repairMode picks the smallest eviction that removes the damage: the
 // tree alone when nothing but the tree (or an interrupted extraction) is
-// wrong and a zip and .mod remain to extract from.
+// wrong and the zip, .mod and .info remain to extract from.
 func repairMode(root string, mv module.Version, fs []Finding) Mode {
 	for _, f := range fs {
 		if f.Kind != FindingTree && f.Kind != FindingPartial {
@@ -257,7 +304,8 @@ func repairMode(root string, mv module.Version, fs []Finding) Mode {
 	if err != nil {
 		return ModeFull
 	}
-	for _, name := range []string{p.Zip, p.ZipHash, p.Mod} {
+	// .info too: go mod download needs it to re-extract offline.
+	for _, name := range []string{p.Zip, p.ZipHash, p.Mod, p.Info} {
 		if _, err := os.Lstat(name); err != nil {
 			return ModeFull
 		}

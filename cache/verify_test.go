@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
@@ -275,30 +277,16 @@ func TestRepairWithoutGoodCopyLeavesDamage(t *testing.T) {
 }
 
 // TestRepairRefusesTheSameDamageBack: a GOPROXY that is the cache itself
-// (an offline setup people use) serves a tampered zip back, and with
-// GOSUMDB off go accepts it; the .ziphash go recorded at download time
-// exposes it, so the version is left alone. A zip that is fine next to a
-// wrong .ziphash comes back whole, from the same proxy, with no network.
+// (an offline setup people use) serves damage back, and with GOSUMDB off go
+// accepts it. A tampered zip is exposed by the .ziphash go recorded at
+// download time, and left alone. A .ziphash the zip and tree both disagree
+// with could be the damage, or the one honest file left: with nothing else
+// to say which, that version is left alone too, until a go.sum settles it.
 func TestRepairRefusesTheSameDamageBack(t *testing.T) {
 	fc := fixture.NewCache(t)
 	self := fixture.With(fc.Env, "GOPROXY="+gocmd.FileURL(filepath.Join(fc.Root, "cache", "download")), "GOSUMDB=off")
-	// alpha v1.0.0: a valid zip of other content; its .ziphash unchanged.
 	a, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
-	src := t.TempDir()
-	mod, _ := os.ReadFile(a.Mod)
-	os.WriteFile(filepath.Join(src, "go.mod"), mod, 0o644)
-	os.WriteFile(filepath.Join(src, "alpha.go"), []byte("package alpha\n\nconst Evil = 1\n"), 0o644)
-	os.Chmod(filepath.Dir(a.Zip), 0o755)
-	os.Remove(a.Zip)
-	zw, err := os.Create(a.Zip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/alpha", Version: "v1.0.0"}, src); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
-	// Azure/Storage v0.1.0: a wrong .ziphash next to a zip and tree that agree.
+	replaceZip(t, a, module.Version{Path: "example.com/alpha", Version: "v1.0.0"}, "alpha.go", "package alpha\n\nconst Evil = 1\n")
 	z, _ := PathsFor(fc.Root, "example.com/Azure/Storage", "v0.1.0")
 	good, _ := os.ReadFile(z.ZipHash)
 	os.WriteFile(z.ZipHash, []byte("h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0o644)
@@ -311,19 +299,36 @@ func TestRepairRefusesTheSameDamageBack(t *testing.T) {
 	if kinds["example.com/alpha"] != FindingZipHash || kinds["example.com/Azure/Storage"] != FindingZipHashBad {
 		t.Fatalf("findings %v", rep.Findings)
 	}
-	before := snapshotFiles(t, a)
+	beforeA, beforeZ := snapshotFiles(t, a), snapshotFiles(t, z)
 	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: self})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Kept) != 1 || res.Kept[0].Item != "example.com/alpha@v1.0.0" || !strings.Contains(res.Kept[0].Reason, "but go recorded") {
+	kept := map[string]string{}
+	for _, k := range res.Kept {
+		kept[k.Item] = k.Reason
+	}
+	if len(res.Repaired) != 0 || !strings.Contains(kept["example.com/alpha@v1.0.0"], "but go recorded") ||
+		!strings.Contains(kept["example.com/Azure/Storage@v0.1.0"], "says which is right") {
+		t.Errorf("repaired %+v, kept %+v", res.Repaired, res.Kept)
+	}
+	if snapshotFiles(t, a) != beforeA || snapshotFiles(t, z) != beforeZ {
+		t.Errorf("a version without a good copy changed")
+	}
+
+	// The project's go.sum lists Azure/Storage: its true hash settles it.
+	res, err = Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: self, Projects: []string{fc.Project}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Kept) != 1 || res.Kept[0].Item != "example.com/alpha@v1.0.0" {
 		t.Errorf("kept %+v", res.Kept)
 	}
 	if len(res.Repaired) != 1 || res.Repaired[0].Path != "example.com/Azure/Storage" || !res.Repaired[0].Fetched {
 		t.Errorf("repaired %+v", res.Repaired)
 	}
-	if after := snapshotFiles(t, a); after != before {
-		t.Errorf("the tampered version changed:\nbefore %s\nafter  %s", before, after)
+	if snapshotFiles(t, a) != beforeA {
+		t.Errorf("the tampered version changed")
 	}
 	if got, _ := os.ReadFile(z.ZipHash); string(got) != string(good) {
 		t.Errorf(".ziphash after repair %q, want %q", got, good)
@@ -332,6 +337,126 @@ func TestRepairRefusesTheSameDamageBack(t *testing.T) {
 		t.Errorf("after repair: %v", rep.Findings)
 	}
 	fc.Sound(t, "off")
+}
+
+// TestRepairTrustsTheChecksumDatabase: go's cached checksum database
+// records vouch for a fresh copy independently of the module's own files,
+// even when it comes from the cache itself with GOSUMDB off: a wrong
+// .ziphash is repaired, and a zip and tree tampered together (which verify
+// cannot tell from a wrong .ziphash) are not served back.
+func TestRepairTrustsTheChecksumDatabase(t *testing.T) {
+	fc, _ := fixture.NewCacheWithSumDB(t)
+	self := fixture.With(fc.Env, "GOPROXY="+gocmd.FileURL(filepath.Join(fc.Root, "cache", "download")), "GOSUMDB=off")
+	z, _ := PathsFor(fc.Root, "example.com/Azure/Storage", "v0.1.0")
+	good, _ := os.ReadFile(z.ZipHash)
+	os.WriteFile(z.ZipHash, []byte("h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0o644)
+	// old v1.1.0: a file changed in the tree, and the zip rebuilt from it.
+	o, _ := PathsFor(fc.Root, "example.com/old", "v1.1.0")
+	os.Chmod(o.Tree, 0o755)
+	entries, _ := os.ReadDir(o.Tree)
+	var goFile string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".go") {
+			goFile = filepath.Join(o.Tree, e.Name())
+		}
+	}
+	os.Chmod(goFile, 0o644)
+	os.WriteFile(goFile, []byte("package old\n\nconst Evil = 1\n"), 0o444)
+	os.Chmod(filepath.Dir(o.Zip), 0o755)
+	os.Remove(o.Zip)
+	zw, err := os.Create(o.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/old", Version: "v1.1.0"}, o.Tree); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
+
+	rep := prVerify(t, fc.Root)
+	if len(rep.Findings) != 2 || rep.Findings[0].Kind != FindingZipHashBad || rep.Findings[1].Kind != FindingZipHashBad {
+		t.Fatalf("findings %v", rep.Findings)
+	}
+	before := snapshotFiles(t, o)
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: self})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Repaired) != 1 || res.Repaired[0].Path != "example.com/Azure/Storage" || !res.Repaired[0].Fetched {
+		t.Errorf("repaired %+v", res.Repaired)
+	}
+	if len(res.Kept) != 1 || res.Kept[0].Item != "example.com/old@v1.1.0" || !strings.Contains(res.Kept[0].Reason, "checksum database") {
+		t.Errorf("kept %+v", res.Kept)
+	}
+	if got, _ := os.ReadFile(z.ZipHash); string(got) != string(good) {
+		t.Errorf(".ziphash after repair %q, want %q", got, good)
+	}
+	if snapshotFiles(t, o) != before {
+		t.Errorf("the tampered version changed")
+	}
+}
+
+// TestRepairStoppedLosesNothing: a repair stopped right after it evicted
+// a version still installs the good copy it had fetched.
+func TestRepairStoppedLosesNothing(t *testing.T) {
+	fc := fixture.NewCache(t)
+	a, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	data, _ := os.ReadFile(a.Zip)
+	os.WriteFile(a.Zip, data[:100], 0o644)
+	b, _ := PathsFor(fc.Root, "example.com/beta", "v1.1.0")
+	data, _ = os.ReadFile(b.Zip)
+	os.WriteFile(b.Zip, data[:100], 0o644)
+	rep := prVerify(t, fc.Root)
+	// Stops once alpha's damaged zip is gone, before beta is touched.
+	ctx := stopWhen{context.Background(), func() bool { _, err := os.Lstat(a.Zip); return err != nil }, new(atomic.Bool)}
+	res, err := Repair(ctx, fc.Root, rep.Findings, RepairOptions{GoEnv: fc.Env})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	if len(res.Repaired) != 1 || res.Repaired[0].Path != "example.com/alpha" || !res.Repaired[0].Fetched {
+		t.Errorf("repaired %+v", res.Repaired)
+	}
+	if rep := prVerify(t, fc.Root); len(rep.Findings) != 1 || rep.Findings[0].Path != "example.com/beta" {
+		t.Errorf("after a stopped repair: %v", rep.Findings)
+	}
+	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
+}
+
+// stopWhen is a context that counts as cancelled from the first time stop
+// says so; its Done channel never closes, so only code that checks Err
+// sees it.
+type stopWhen struct {
+	context.Context
+	stop    func() bool
+	stopped *atomic.Bool
+}
+
+func (c stopWhen) Err() error {
+	if c.stopped.Load() || c.stop() {
+		c.stopped.Store(true)
+		return context.Canceled
+	}
+	return nil
+}
+
+// replaceZip swaps a version's zip for a valid one with other content
+// (name rewritten), keeping its go.mod, and leaves .ziphash alone.
+func replaceZip(t *testing.T, f Files, mv module.Version, name, content string) {
+	t.Helper()
+	src := t.TempDir()
+	mod, _ := os.ReadFile(f.Mod)
+	os.WriteFile(filepath.Join(src, "go.mod"), mod, 0o644)
+	os.WriteFile(filepath.Join(src, name), []byte(content), 0o644)
+	os.Chmod(filepath.Dir(f.Zip), 0o755)
+	os.Remove(f.Zip)
+	zw, err := os.Create(f.Zip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := modzip.CreateFromDir(zw, mv, src); err != nil {
+		t.Fatal(err)
+	}
+	zw.Close()
 }
 
 // snapshotFiles describes a version's files (size and content hash of

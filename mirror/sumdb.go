@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/modcache/modcache/cache"
 )
 
 // A proxy may serve a checksum database: go first asks
@@ -42,7 +44,7 @@ func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []
 			if err1 != nil || err2 != nil {
 				continue
 			}
-			p := lookupPath(root, db, escPath, escVer)
+			p := cache.SumDBLookupPath(root, db, escPath, escVer)
 			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
 				addSumDBFile(&files, db, "lookup/"+escPath+"@"+escVer, p, fi.Size())
 			}

@@ -1,13 +1,10 @@
 package mirror
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/modcache/modcache/cache"
 )
@@ -41,15 +38,7 @@ func (s *sumSet) databases() ([]string, error) {
 func (s *sumSet) listDatabases() ([]string, error) {
 	if !s.listed {
 		s.listed = true
-		entries, err := os.ReadDir(filepath.Join(s.root, "cache", "download", "sumdb"))
-		if err != nil && !os.IsNotExist(err) {
-			s.dbsErr = err
-		}
-		for _, e := range entries {
-			if e.IsDir() {
-				s.dbs = append(s.dbs, e.Name())
-			}
-		}
+		s.dbs, s.dbsErr = cache.SumDBDatabases(s.root)
 	}
 	return s.dbs, s.dbsErr
 }
@@ -98,23 +87,6 @@ func (s *sumSet) known(m module.Version, gomod bool) []string {
 }
 
 func (s *sumSet) readLookups(m module.Version) {
-	escPath, err1 := module.EscapePath(m.Path)
-	escVer, err2 := module.EscapeVersion(m.Version)
-	if err1 != nil || err2 != nil {
-		return
-	}
 	dbs, _ := s.listDatabases() // unreadable: no records to add
-	for _, db := range dbs {
-		data, err := os.ReadFile(lookupPath(s.root, db, escPath, escVer))
-		if err != nil {
-			continue
-		}
-		if _, text, _, err := tlog.ParseRecord(data); err == nil {
-			s.add(cache.ParseGoSum(text))
-		}
-	}
-}
-
-func lookupPath(root, db, escPath, escVer string) string {
-	return filepath.Join(root, "cache", "download", "sumdb", db, "lookup", filepath.FromSlash(escPath)+"@"+escVer)
+	s.add(cache.SumDBLines(s.root, dbs, m))
 }

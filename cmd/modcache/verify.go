@@ -35,11 +35,13 @@ or corruption. Files are read without marking them used.
 one worse than it was. When only the extracted tree is damaged, the tree is
 removed and go re-extracts it from the verified zip, offline. Otherwise go
 mod download fetches the version first into a scratch cache (using your
-GOPROXY and GOSUMDB); the copy must pass these same checks and hash to the
-.ziphash go recorded at download. Only then is the damaged version evicted,
-with the same safe delete prune uses, and the good copy installed. A version
-with no good copy (no remote, or the same damage served back) is left as it
-was, and verify says so. A hash is never "fixed" by rewriting .ziphash.
+GOPROXY and GOSUMDB); the copy must pass these same checks and hash to what
+vouches for the version: the checksum database records go cached, the
+--project go.sum lines, or else the .ziphash go recorded at download. Only
+then is the damaged version evicted, with the same safe delete prune uses,
+and the good copy installed. A version with no good copy (no remote, the
+same damage served back, or nothing to say which copy is right) is left as
+it was, and verify says so. A hash is never "fixed" by rewriting .ziphash.
 
 Exit status: 0 when everything is sound (after --repair: when the repair
 left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
@@ -249,7 +251,7 @@ func repairLeft(res *cache.RepairResult) string {
 	}
 	var msgs []string
 	if n := len(res.Kept); n > 0 {
-		msgs = append(msgs, fmt.Sprintf("%s left as found, since no good copy could be had; run verify --repair again once GOPROXY can serve one", units.Count(n, "damaged version")))
+		msgs = append(msgs, fmt.Sprintf("%s left as found, since no good copy could be had (reasons above)", units.Count(n, "damaged version")))
 	}
 	if n := leftEvicted(res); n > 0 {
 		msgs = append(msgs, fmt.Sprintf("%s evicted but not fetched again; run go mod download PATH@VERSION when a remote is reachable", units.Count(n, "damaged version")))
