@@ -100,22 +100,23 @@ func defaultGoal() Policy {
 }
 
 // OrDefaultGoal is p, or when p has no goal, p with defaultGoal's goal
-// and a note saying so. Its protections stay; so does its mode when
-// modeSet says someone chose one.
-func (p Policy) OrDefaultGoal(modeSet bool) (Policy, []string) {
+// and a note saying so, in p's mode's words. Its protections stay, and so
+// does a full mode someone chose; auto with a TTL alone is dir anyway.
+func (p Policy) OrDefaultGoal() (Policy, []string) {
 	if p.HasGoal() {
 		return p, nil
 	}
 	def := defaultGoal()
 	p.TTL = def.TTL
-	if !modeSet {
+	if p.Mode == ModeAuto {
 		p.Mode = def.Mode
 	}
-	return p, []string{DefaultGoalNote}
+	what := "trees unused for 30 days (lossless)"
+	if p.Mode == ModeFull {
+		what = "whole versions unused for 30 days (mode full)"
+	}
+	return p, []string{"no goal under [prune] in the config: using the default, " + what}
 }
-
-// DefaultGoalNote says in a preview that the default goal applies.
-const DefaultGoalNote = "no goal under [prune] in the config: using the default, trees unused for 30 days (lossless)"
 
 // HasGoal reports whether the policy asks for any eviction at all.
 func (p Policy) HasGoal() bool {

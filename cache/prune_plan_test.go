@@ -669,3 +669,19 @@ func TestDropTreeKeepsInfoProblem(t *testing.T) {
 		t.Errorf("after a dir eviction: %v %q, want Damaged by its .info", v.State, v.Problem)
 	}
 }
+
+// TestOrDefaultGoal: with no goal, the one-key prune takes trees unused
+// for 30 days, and its note says what the mode in use will remove.
+func TestOrDefaultGoal(t *testing.T) {
+	p, notes := Policy{KeepLatest: 2}.OrDefaultGoal()
+	if p.TTL != 30*24*time.Hour || p.Mode != ModeDir || p.KeepLatest != 2 || len(notes) != 1 || !strings.Contains(notes[0], "trees unused for 30 days (lossless)") {
+		t.Errorf("auto: %+v %q", p, notes)
+	}
+	p, notes = Policy{Mode: ModeFull}.OrDefaultGoal()
+	if p.Mode != ModeFull || len(notes) != 1 || strings.Contains(notes[0], "lossless") || !strings.Contains(notes[0], "whole versions") {
+		t.Errorf("full: %+v %q", p, notes)
+	}
+	if p, notes := (Policy{MaxSize: 1 << 30}).OrDefaultGoal(); p.TTL != 0 || notes != nil {
+		t.Errorf("a goal of its own: %+v %q", p, notes)
+	}
+}

@@ -88,7 +88,7 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 			}
 			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail)}
 		}
-		pol, notes := cache.Policy{}.OrDefaultGoal(false)
+		pol, notes := cache.Policy{}.OrDefaultGoal()
 		if acts.PrunePolicy != nil {
 			var err error
 			if pol, notes, err = acts.PrunePolicy(ctx, root); err != nil {

@@ -69,7 +69,7 @@ func (a *app) configuredPolicy(ctx context.Context, root string) (cache.Policy, 
 	if err != nil {
 		return cache.Policy{}, nil, err
 	}
-	pol, notes := pol.OrDefaultGoal(cfg.Prune.Mode != "")
+	pol, notes := pol.OrDefaultGoal()
 	pinNotes, err := a.pinProjects(ctx, &pol, root, nil, cfg.Prune.Projects)
 	return pol, append(notes, pinNotes...), err
 }
