@@ -69,11 +69,18 @@ func held(ctx context.Context, src Source, path string, local []string) (*Report
 	}
 	mods := map[string][]byte{}
 	for _, v := range local {
-		if !slices.Contains(versions, v) {
-			if data, err := src.GoMod(ctx, path, v); err == nil {
-				versions = append(versions, v)
-				mods[v] = data
-			}
+		if slices.Contains(versions, v) {
+			continue
+		}
+		data, err := src.GoMod(ctx, path, v)
+		switch {
+		case err == nil:
+			versions = append(versions, v)
+			mods[v] = data
+		case !errors.Is(err, ErrNotFound):
+			// Not an answer: the version may well be there, and calling it
+			// irreplaceable would be a guess.
+			return &Report{Err: err}, nil
 		}
 	}
 	semver.Sort(versions)

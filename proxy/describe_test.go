@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,24 @@ func TestDescribeReusesHeldMod(t *testing.T) {
 	}
 	if mods != 1 {
 		t.Errorf("the .mod was fetched %d times: %v", mods, p.Hits())
+	}
+}
+
+// TestHeldNeedsAnAnswer: an unlisted version the proxy says it lacks
+// (404) is not held; one it fails to answer about (500) makes the whole
+// report a failure, not a guess that the version is irreplaceable.
+func TestHeldNeedsAnAnswer(t *testing.T) {
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/x/@v/list":                                   text("v1.0.0\n"),
+		"/example.com/x/@v/v0.0.0-20240101000000-abcdefabcdef.mod": status(http.StatusInternalServerError, "backend down"),
+	})
+	src := newTestClient(t, testConfig(t, p.URL)).Sources()[0]
+	r := Held(context.Background(), src, "example.com/x", []string{"v1.0.0", "v0.9.0"})
+	if r.Err != nil || !r.Has("v1.0.0") || r.Has("v0.9.0") {
+		t.Errorf("404 for v0.9.0: %+v", r)
+	}
+	r = Held(context.Background(), src, "example.com/x", []string{"v0.0.0-20240101000000-abcdefabcdef"})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "500") || r.Answered() {
+		t.Errorf("500 for the pseudo-version: %+v", r)
 	}
 }
