@@ -110,28 +110,12 @@ func corrupt(t *testing.T, fc *fixture.Cache, project string) map[string][]strin
 		}
 		return f
 	}
-	flip := func(file string, at int) {
-		t.Helper()
-		os.Chmod(filepath.Dir(file), 0o755)
-		os.Chmod(file, 0o644)
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if at < 0 {
-			at = len(data) / 2
-		}
-		data[at] ^= 0x20
-		if err := os.WriteFile(file, data, 0o444); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// A flipped byte in a zip's compressed data.
-	flip(paths("example.com/alpha", "v1.0.0").Zip, zipDataOffset(t, paths("example.com/alpha", "v1.0.0").Zip, "alpha.go"))
+	flipByte(t, paths("example.com/alpha", "v1.0.0").Zip, zipDataOffset(t, paths("example.com/alpha", "v1.0.0").Zip, "alpha.go"))
 	// A flipped byte in an extracted file.
-	flip(filepath.Join(paths("example.com/alpha", "v1.1.0").Tree, "alpha.go"), 10)
+	flipByte(t, filepath.Join(paths("example.com/alpha", "v1.1.0").Tree, "alpha.go"), 10)
 	// A flipped byte in a .mod ("module" becomes "moDule").
-	flip(paths("example.com/gamma/v2", "v2.0.0").Mod, 2)
+	flipByte(t, paths("example.com/gamma/v2", "v2.0.0").Mod, 2)
 	// A truncated zip.
 	zf := paths("example.com/beta", "v1.1.0").Zip
 	data, _ := os.ReadFile(zf)
@@ -153,16 +137,8 @@ func corrupt(t *testing.T, fc *fixture.Cache, project string) map[string][]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	flip(filepath.Join(rc.Tree, "beta.go"), 10)
-	os.Remove(rc.Zip)
-	zw, err := os.Create(rc.Zip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/beta", Version: "v1.2.0-rc.1"}, rc.Tree); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
+	flipByte(t, filepath.Join(rc.Tree, "beta.go"), 10)
+	zipFrom(t, rc, module.Version{Path: "example.com/beta", Version: "v1.2.0-rc.1"}, rc.Tree)
 	tampered, _ := dirhash.HashZip(rc.Zip, dirhash.DefaultHash)
 	os.WriteFile(rc.ZipHash, []byte(tampered), 0o644)
 	os.WriteFile(filepath.Join(project, "go.sum"), []byte(fmt.Sprintf("example.com/beta v1.2.0-rc.1 %s\n", trueHash)), 0o644)
@@ -352,26 +328,8 @@ func TestRepairTrustsTheChecksumDatabase(t *testing.T) {
 	os.WriteFile(z.ZipHash, []byte("h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), 0o644)
 	// old v1.1.0: a file changed in the tree, and the zip rebuilt from it.
 	o, _ := PathsFor(fc.Root, "example.com/old", "v1.1.0")
-	os.Chmod(o.Tree, 0o755)
-	entries, _ := os.ReadDir(o.Tree)
-	var goFile string
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), ".go") {
-			goFile = filepath.Join(o.Tree, e.Name())
-		}
-	}
-	os.Chmod(goFile, 0o644)
-	os.WriteFile(goFile, []byte("package old\n\nconst Evil = 1\n"), 0o444)
-	os.Chmod(filepath.Dir(o.Zip), 0o755)
-	os.Remove(o.Zip)
-	zw, err := os.Create(o.Zip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modzip.CreateFromDir(zw, module.Version{Path: "example.com/old", Version: "v1.1.0"}, o.Tree); err != nil {
-		t.Fatal(err)
-	}
-	zw.Close()
+	flipByte(t, filepath.Join(o.Tree, "old.go"), 10)
+	zipFrom(t, o, module.Version{Path: "example.com/old", Version: "v1.1.0"}, o.Tree)
 
 	rep := prVerify(t, fc.Root)
 	if len(rep.Findings) != 2 || rep.Findings[0].Kind != FindingZipHashBad || rep.Findings[1].Kind != FindingZipHashBad {
@@ -447,16 +405,42 @@ func replaceZip(t *testing.T, f Files, mv module.Version, name, content string) 
 	mod, _ := os.ReadFile(f.Mod)
 	os.WriteFile(filepath.Join(src, "go.mod"), mod, 0o644)
 	os.WriteFile(filepath.Join(src, name), []byte(content), 0o644)
+	zipFrom(t, f, mv, src)
+}
+
+// zipFrom rewrites a version's zip from the files in dir, as a valid
+// module zip, and leaves its .ziphash alone.
+func zipFrom(t *testing.T, f Files, mv module.Version, dir string) {
+	t.Helper()
 	os.Chmod(filepath.Dir(f.Zip), 0o755)
 	os.Remove(f.Zip)
 	zw, err := os.Create(f.Zip)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := modzip.CreateFromDir(zw, mv, src); err != nil {
+	defer zw.Close()
+	if err := modzip.CreateFromDir(zw, mv, dir); err != nil {
 		t.Fatal(err)
 	}
-	zw.Close()
+}
+
+// flipByte flips a bit of the byte at offset at (the middle when
+// negative) in a read-only cache file, as a bad disk would.
+func flipByte(t *testing.T, file string, at int) {
+	t.Helper()
+	os.Chmod(filepath.Dir(file), 0o755)
+	os.Chmod(file, 0o644)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at < 0 {
+		at = len(data) / 2
+	}
+	data[at] ^= 0x20
+	if err := os.WriteFile(file, data, 0o444); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // snapshotFiles describes a version's files (size and content hash of

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -147,36 +148,18 @@ func TestPushReadsVerifyMemo(t *testing.T) {
 func TestServerErrors(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	var mu sync.Mutex
-	stored := map[string][]byte{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/repo/")
+	srv := newPutStore(t, func(w http.ResponseWriter, r *http.Request, name string) bool {
 		switch {
 		case r.Method == http.MethodPut && name == "example.com/alpha/@v/v1.2.0.zip":
 			http.Error(w, "disk quota exceeded", http.StatusInternalServerError)
-			return
 		case r.Method == http.MethodPut && strings.HasPrefix(name, "example.com/old/"):
 			w.WriteHeader(http.StatusForbidden)
 			io.WriteString(w, "<html><head><title>403 Forbidden</title></head><body>no</body></html>")
-			return
-		case r.Method == http.MethodPut:
-			data, _ := io.ReadAll(r.Body)
-			mu.Lock()
-			stored[name] = data
-			mu.Unlock()
-			w.WriteHeader(http.StatusCreated)
-			return
+		default:
+			return false
 		}
-		mu.Lock()
-		data, ok := stored[name]
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(data)
-	}))
-	defer srv.Close()
+		return true
+	})
 
 	ctx := context.Background()
 	tg, err := Open(ctx, srv.URL+"/repo/", Options{})
@@ -205,18 +188,16 @@ func TestServerErrors(t *testing.T) {
 	if !slices.Equal(msgs, want) {
 		t.Errorf("failures:\n%s\nwant:\n%s", strings.Join(msgs, "\n"), strings.Join(want, "\n"))
 	}
-	mu.Lock()
 	for _, name := range []string{"example.com/gamma/v2/@v/v2.0.0.zip", "example.com/beta/@v/v1.1.0.zip", "example.com/alpha/@v/v1.2.0.mod", "example.com/beta/@v/list"} {
-		if _, ok := stored[name]; !ok {
+		if !srv.has(name) {
 			t.Errorf("%s not pushed beside the failures", name)
 		}
 	}
 	for _, name := range []string{"example.com/alpha/@v/list", "example.com/old/@v/list"} {
-		if _, ok := stored[name]; ok {
+		if srv.has(name) {
 			t.Errorf("%s written although its version did not arrive", name)
 		}
 	}
-	mu.Unlock()
 
 	// --fail-fast stops at the first failure.
 	res, err = NewPush(plan, tg, PushOptions{Jobs: 1, FailFast: true}).Run(ctx)
@@ -262,40 +243,18 @@ func TestInterruptedPut(t *testing.T) {
 func TestServerHangs(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	var mu sync.Mutex
-	stored := map[string][]byte{}
-	hangHead := false
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := strings.TrimPrefix(r.URL.Path, "/repo/")
-		mu.Lock()
-		hang := hangHead && r.Method == http.MethodHead
-		mu.Unlock()
+	var hangHead atomic.Bool
+	srv := newPutStore(t, func(w http.ResponseWriter, r *http.Request, name string) bool {
 		switch {
-		case hang:
-			<-r.Context().Done()
-			return
+		case hangHead.Load() && r.Method == http.MethodHead:
 		case r.Method == http.MethodPut && name == "example.com/alpha/@v/v1.2.0.zip":
-			io.ReadAll(r.Body)
-			<-r.Context().Done() // the body was taken; no answer comes
-			return
-		case r.Method == http.MethodPut:
-			data, _ := io.ReadAll(r.Body)
-			mu.Lock()
-			stored[name] = data
-			mu.Unlock()
-			w.WriteHeader(http.StatusCreated)
-			return
+			io.ReadAll(r.Body) // the body is taken; no answer comes
+		default:
+			return false
 		}
-		mu.Lock()
-		data, ok := stored[name]
-		mu.Unlock()
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Write(data)
-	}))
-	defer srv.Close()
+		<-r.Context().Done()
+		return true
+	})
 
 	ctx := context.Background()
 	tg, err := Open(ctx, srv.URL+"/repo/", Options{Timeout: 2 * time.Second})
@@ -316,14 +275,10 @@ func TestServerHangs(t *testing.T) {
 		t.Fatalf("failures %v", res.Failures)
 	}
 	t.Logf("%v after %v", res.Failures[0], time.Since(start))
-	mu.Lock()
-	_, listed := stored["example.com/alpha/@v/list"]
-	_, other := stored["example.com/beta/@v/v1.1.0.zip"]
-	hangHead = true
-	mu.Unlock()
-	if listed || !other {
+	if listed, other := srv.has("example.com/alpha/@v/list"), srv.has("example.com/beta/@v/v1.1.0.zip"); listed || !other {
 		t.Errorf("alpha listed %v, beta's zip pushed %v", listed, other)
 	}
+	hangHead.Store(true)
 
 	// Planning asks the target what it holds: a HEAD that never comes back
 	// ends after Options.Timeout.
@@ -361,4 +316,48 @@ func TestS3ServerHangs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no progress for 1s") || time.Since(start) > 20*time.Second {
 		t.Errorf("put to a hanging S3 endpoint: %v after %v", err, time.Since(start))
 	}
+}
+
+// putStore is a bare HTTP PUT mirror under /repo/: it keeps what is put
+// and serves it back. odd sees each request first and returns true when it
+// has answered it itself, for the tests' misbehaving servers.
+type putStore struct {
+	*httptest.Server
+	mu    sync.Mutex
+	files map[string][]byte
+}
+
+func newPutStore(t *testing.T, odd func(w http.ResponseWriter, r *http.Request, name string) bool) *putStore {
+	s := &putStore{files: map[string][]byte{}}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := strings.TrimPrefix(r.URL.Path, "/repo/")
+		if odd(w, r, name) {
+			return
+		}
+		if r.Method == http.MethodPut {
+			data, _ := io.ReadAll(r.Body)
+			s.mu.Lock()
+			s.files[name] = data
+			s.mu.Unlock()
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		s.mu.Lock()
+		data, ok := s.files[name]
+		s.mu.Unlock()
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write(data)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *putStore) has(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.files[name]
+	return ok
 }

@@ -95,17 +95,7 @@ func TestRemoteFailures(t *testing.T) {
 // [remote] timeout bounds how long a remote that never answers is
 // waited for, here 1s instead of the 30s default.
 func TestRemoteTimeoutFromConfig(t *testing.T) {
-	isolate(t)
-	fc := fixture.NewCache(t)
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	defer hang.Close()
-	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOMODCACHE", fc.Root)
-	t.Setenv("GOPROXY", hang.URL)
+	hangingRemote(t)
 	start := time.Now()
 	r := runCLI(t, "remote", "example.com/alpha")
 	if took := time.Since(start); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "timed out after 1s") || took > 20*time.Second {
@@ -156,17 +146,7 @@ func TestOutdated(t *testing.T) {
 // The TUI's remote pane and prune's lookup share one breaker: a remote
 // one of them found hanging is not waited for again by the other.
 func TestTUIAndPruneShareTheBreaker(t *testing.T) {
-	isolate(t)
-	fc := fixture.NewCache(t)
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	defer hang.Close()
-	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("GOMODCACHE", fc.Root)
-	t.Setenv("GOPROXY", hang.URL)
+	hangingRemote(t)
 	a := newApp(strings.NewReader(""), io.Discard, io.Discard)
 	opts, err := a.uiOptions()
 	if err != nil {
@@ -183,4 +163,21 @@ func TestTUIAndPruneShareTheBreaker(t *testing.T) {
 	if err := opts.Breaker.Down(src); err == nil {
 		t.Error("prune's lookup tripped a breaker the remote pane does not see")
 	}
+}
+
+// hangingRemote points the CLI at a fixture cache and a GOPROXY that never
+// answers, with [remote] timeout set to 1s instead of the 30s default.
+func hangingRemote(t *testing.T) {
+	t.Helper()
+	isolate(t)
+	fc := fixture.NewCache(t)
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	t.Cleanup(hang.Close)
+	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", hang.URL)
 }
