@@ -77,6 +77,13 @@ func newPushDialog(m *Model, marked []module.Version) *pushDialog {
 	return d
 }
 
+// setStyles also gives the target field the screen's palette, as the
+// filter field has; bubbles' own defaults assume a dark background.
+func (d *pushDialog) setStyles(st *Styles) {
+	d.dialogBase.setStyles(st)
+	d.url.SetStyles(st.Input())
+}
+
 // setSize also fits the target field to the box: a text input without a
 // width shows only the first character of its placeholder.
 func (d *pushDialog) setSize(w, h int) {
