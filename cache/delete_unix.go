@@ -4,7 +4,6 @@ package cache
 
 import (
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
@@ -199,16 +198,16 @@ func (d *safeDir) lockFile(name string, wait time.Duration) (*os.File, func(), e
 	}
 }
 
-// names lists the directory through its handle.
+// names lists the directory through its handle. It opens the directory
+// afresh relative to the handle (never by path, so nothing can swap it),
+// for an offset of its own, and close-on-exec: a go command started
+// meanwhile must not inherit it, as it would a dup.
 func (d *safeDir) names() ([]string, error) {
-	fd, err := unix.Dup(d.fd)
+	fd, err := unix.Openat(d.fd, ".", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return nil, err
+		return nil, &os.PathError{Op: "open", Path: d.name, Err: err}
 	}
 	f := os.NewFile(uintptr(fd), d.name)
 	defer f.Close()
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, err
-	}
 	return f.Readdirnames(-1)
 }
