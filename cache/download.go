@@ -3,7 +3,6 @@ package cache
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 
@@ -16,24 +15,30 @@ import (
 // the one way modcache ever fills a cache from the network: go checks each
 // module against the checksum database before writing it. It runs outside
 // any module (in a temporary directory), with env plus GOMODCACHE=root.
-// It returns the versions that failed, with go's reason; err is set only
-// when go reported nothing at all (it could not run). gets, when not nil,
-// follows the files go fetches, for progress.
-func Download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) (failed map[module.Version]string, err error) {
+// It returns the versions that failed, with go's reason; when go could not
+// run at all, that reason is every version's. gets, when not nil, follows
+// the files go fetches, for progress.
+func Download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) map[module.Version]string {
 	return download(ctx, root, env, vs, gets, "-mod=mod")
 }
 
 // download is Download with the GOFLAGS to use: a scratch cache adds
 // -modcacherw so it can be removed; the user's cache keeps go's
 // read-only trees.
-func download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter, goflags string) (failed map[module.Version]string, err error) {
-	failed = map[module.Version]string{}
+func download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter, goflags string) map[module.Version]string {
+	failed := map[module.Version]string{}
+	failAll := func(reason string) map[module.Version]string {
+		for _, mv := range vs {
+			failed[mv] = reason
+		}
+		return failed
+	}
 	if len(vs) == 0 {
-		return failed, nil
+		return failed
 	}
 	dir, err := os.MkdirTemp("", "modcache-download-")
 	if err != nil {
-		return nil, err
+		return failAll(err.Error())
 	}
 	defer os.RemoveAll(dir)
 	var args []string
@@ -45,9 +50,9 @@ func download(ctx context.Context, root string, env []string, vs []module.Versio
 	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS="+goflags)
 	ds, err := gocmd.ModDownload(ctx, dir, env, gets, args...)
 	if ge := (*gocmd.Error)(nil); errors.As(err, &ge) {
-		return nil, fmt.Errorf("go mod download: %s", ge.Reason)
+		return failAll("go mod download: " + ge.Reason)
 	} else if err != nil {
-		return nil, err
+		return failAll(err.Error())
 	}
 	reported := map[module.Version]bool{}
 	for _, d := range ds {
@@ -62,5 +67,5 @@ func download(ctx context.Context, root string, env []string, vs []module.Versio
 			failed[mv] = "go mod download did not report it"
 		}
 	}
-	return failed, nil
+	return failed
 }

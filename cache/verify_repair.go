@@ -89,16 +89,9 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 		return nil, err
 	}
 	defer os.RemoveAll(scratch)
-	unfit, err := fetchGoodCopies(ctx, root, scratch, opts, whole, byVersion)
+	unfit := fetchGoodCopies(ctx, root, scratch, opts, whole, byVersion)
 	if ctx.Err() != nil {
 		return res, ctx.Err() // nothing was evicted yet
-	}
-	if err != nil {
-		// No good copy of anything, but trees can still be mended offline.
-		unfit = map[module.Version]string{}
-		for _, mv := range whole {
-			unfit[mv] = err.Error()
-		}
 	}
 
 	var trees, replaced []module.Version
@@ -113,6 +106,12 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 		}
 		skip, err := evict(root, Action{Path: mv.Path, Version: mv.Version, Mode: modes[mv]}, defaultLockWait)
 		switch {
+		case err != nil && modes[mv] == ModeFull:
+			// It may have stopped part way: go's install of the good copy
+			// completes the version (and clears the .partial) all the same.
+			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", item, err))
+			res.Repaired = append(res.Repaired, Repaired{Path: mv.Path, Version: mv.Version, Mode: ModeFull})
+			replaced = append(replaced, mv)
 		case err != nil:
 			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", item, err))
 		case skip != "":
@@ -134,9 +133,9 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 	// that holds a version's lock for good.
 	ictx, cancel := context.WithTimeout(context.WithoutCancel(ctx), installLimit)
 	defer cancel()
-	failed := download1(ictx, root, fromScratch(opts.GoEnv, scratch), replaced)
+	failed := Download(ictx, root, fromScratch(opts.GoEnv, scratch), replaced, nil)
 	if ctx.Err() == nil {
-		for mv, msg := range download1(ctx, root, opts.GoEnv, trees) {
+		for mv, msg := range Download(ctx, root, opts.GoEnv, trees, nil) {
 			failed[mv] = msg
 		}
 		for path := range lists {
@@ -166,28 +165,12 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 // installLimit bounds installing replacements from the scratch cache.
 const installLimit = 10 * time.Minute
 
-// download1 is Download that reports go failing to run at all as a
-// failure of every version, for Repair to note on each.
-func download1(ctx context.Context, root string, env []string, vs []module.Version) map[module.Version]string {
-	failed, err := Download(ctx, root, env, vs, nil)
-	if err != nil {
-		failed = map[module.Version]string{}
-		for _, mv := range vs {
-			failed[mv] = err.Error()
-		}
-	}
-	return failed
-}
-
 // fetchGoodCopies has go download vs into scratch, a cache of its own,
 // through the user's GOPROXY and GOSUMDB, and says for each version why
 // what it got cannot replace the damaged copy: go could not get it, verify
 // finds it damaged too, or nothing vouches for it (unvouched).
-func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptions, vs []module.Version, findings map[module.Version][]Finding) (map[module.Version]string, error) {
-	unfit, err := download(ctx, scratch, opts.GoEnv, vs, nil, "-mod=mod -modcacherw")
-	if err != nil {
-		return nil, err
-	}
+func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptions, vs []module.Version, findings map[module.Version][]Finding) map[module.Version]string {
+	unfit := download(ctx, scratch, opts.GoEnv, vs, nil, "-mod=mod -modcacherw")
 	var got []*Version
 	for _, mv := range vs {
 		if _, bad := unfit[mv]; !bad {
@@ -195,15 +178,14 @@ func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptio
 		}
 	}
 	if len(got) == 0 {
-		return unfit, nil
-	}
-	sums, err := readGoSums(opts.Projects)
-	if err != nil {
-		return nil, err
+		return unfit
 	}
 	rep, err := NewVerifier(scratch, got, VerifyOptions{Projects: opts.Projects}).Run(ctx)
 	if err != nil {
-		return nil, err
+		for _, v := range got {
+			unfit[module.Version{Path: v.Path, Version: v.Version}] = "checking the copy fetched again: " + err.Error()
+		}
+		return unfit
 	}
 	for _, f := range rep.Findings {
 		mv := module.Version{Path: f.Path, Version: f.Version}
@@ -211,29 +193,34 @@ func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptio
 			unfit[mv] = "the copy fetched again is damaged too: " + f.Detail
 		}
 	}
+	// The cache's records, and scratch's, which go wrote as it checked
+	// the copies against the checksum database.
+	known := NewKnownSums(root, scratch)
+	for _, dir := range opts.Projects {
+		known.AddGoSumFile(filepath.Join(dir, "go.sum"))
+	}
 	for _, v := range got {
 		mv := module.Version{Path: v.Path, Version: v.Version}
 		if _, bad := unfit[mv]; bad {
 			continue
 		}
-		if why := unvouched(root, scratch, mv, findings[mv], sums[mv]); why != "" {
+		if why := unvouched(root, scratch, mv, findings[mv], known.Known(mv, false)); why != "" {
 			unfit[mv] = why
 		}
 	}
-	return unfit, nil
+	return unfit
 }
 
 // unvouched says why a fresh copy cannot be trusted to replace the
 // damaged one, or "" when something vouches for it. Records that do not
-// come from the module's own files decide first: a checksum database
-// record go cached (in the cache, or in scratch as go checked the fresh
-// copy) and the projects' go.sum lines. Failing those, the .ziphash go
-// wrote when it first downloaded the version, after checking it then.
-// When that .ziphash is itself in dispute (the zip and the tree both
-// disagree with it, or a go.sum does), nothing says which is right: a
-// GOPROXY that is this very cache, with GOSUMDB off, would serve the
-// damage back, so the version is left alone.
-func unvouched(root, scratch string, mv module.Version, fs []Finding, gosum []sumLine) string {
+// come from the module's own files decide first: vouch, the checksum
+// database records go cached and the projects' go.sum lines. Failing
+// those, the .ziphash go wrote when it first downloaded the version,
+// after checking it then. When that .ziphash is itself in dispute (the
+// zip and the tree both disagree with it, or a go.sum does), nothing says
+// which is right: a GOPROXY that is this very cache, with GOSUMDB off,
+// would serve the damage back, so the version is left alone.
+func unvouched(root, scratch string, mv module.Version, fs []Finding, vouch []string) string {
 	q, err := PathsFor(scratch, mv.Path, mv.Version)
 	if err != nil {
 		return err.Error()
@@ -241,20 +228,6 @@ func unvouched(root, scratch string, mv module.Version, fs []Finding, gosum []su
 	fresh, err := ReadZipHash(q.ZipHash)
 	if err != nil {
 		return "the copy fetched again: " + err.Error()
-	}
-	var vouch []string
-	for _, r := range []string{root, scratch} {
-		dbs, _ := SumDBDatabases(r)
-		for _, l := range SumDBLines(r, dbs, mv) {
-			if !l.GoMod {
-				vouch = append(vouch, l.Hash)
-			}
-		}
-	}
-	for _, l := range gosum {
-		if !l.GoMod {
-			vouch = append(vouch, l.Hash)
-		}
 	}
 	if len(vouch) > 0 {
 		if slices.Contains(vouch, fresh) {

@@ -121,7 +121,7 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 	if zipName == "" {
 		return nil
 	}
-	want := b.sums[sumKey(m, false)]
+	want := b.sums[cache.SumKey(m, false)]
 	if exists(f.Zip) && exists(f.ZipHash) {
 		if have, err := cache.ReadZipHash(f.ZipHash); err != nil || have != want {
 			return fmt.Errorf("the module cache already holds this zip with .ziphash %q, but the bundle's hash is %s", have, want)

@@ -114,7 +114,7 @@ func TestClosurePruning(t *testing.T) {
 	os.MkdirAll(root, 0o777)
 	env := fixture.GoEnv(root, p.URL())
 	ensure := func(ctx context.Context, mods []module.Version) map[module.Version]string {
-		return downloadMods(ctx, root, env, mods, nil)
+		return cache.Download(ctx, root, env, mods, nil)
 	}
 	ctx := context.Background()
 

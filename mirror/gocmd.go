@@ -1,15 +1,9 @@
 package mirror
 
 import (
-	"context"
 	"os"
 	"slices"
 	"strings"
-
-	"golang.org/x/mod/module"
-
-	"github.com/modcache/modcache/cache"
-	"github.com/modcache/modcache/internal/gocmd"
 )
 
 // The go command does every download: it checks each module against go.sum
@@ -80,17 +74,4 @@ func goEnv(env []string, root string, offline bool) []string {
 		kv = append(kv, "GOPROXY=off")
 	}
 	return withEnv(env, kv...)
-}
-
-// downloadMods has go download the given versions into the cache at root
-// and returns the ones that failed with go's reason.
-func downloadMods(ctx context.Context, root string, env []string, mods []module.Version, gets *gocmd.GetCounter) map[module.Version]string {
-	failed, err := cache.Download(ctx, root, env, mods, gets)
-	if err != nil {
-		failed = map[module.Version]string{}
-		for _, m := range mods {
-			failed[m] = err.Error()
-		}
-	}
-	return failed
 }

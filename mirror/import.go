@@ -197,7 +197,7 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 		if _, ok := b.files[strings.TrimSuffix(name, ".zip")+".mod"]; !ok {
 			return errors.New("zip without its .mod")
 		}
-		want, ok := b.sums[sumKey(m, false)]
+		want, ok := b.sums[cache.SumKey(m, false)]
 		if !ok {
 			return errors.New("the manifest records no go.sum hash for it")
 		}
@@ -208,7 +208,7 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 			return err
 		}
 		have := cache.HashGoMod(data)
-		if want, ok := b.sums[sumKey(m, true)]; !ok || want != have {
+		if want, ok := b.sums[cache.SumKey(m, true)]; !ok || want != have {
 			return fmt.Errorf(".mod hashes to %s; the manifest says %q", have, want)
 		}
 	case KindInfo:
@@ -247,7 +247,7 @@ func (b *stagedBundle) versions() map[module.Version][]string {
 func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*ImportResult, error) {
 	plan := &Plan{Root: b.dir, Target: t.String(), features: t.Features()}
 	for m, names := range b.versions() {
-		vp := &VersionPlan{Path: m.Path, Version: m.Version, Why: "bundle", ZipHash: b.sums[sumKey(m, false)], ModHash: b.sums[sumKey(m, true)]}
+		vp := &VersionPlan{Path: m.Path, Version: m.Version, Why: "bundle", ZipHash: b.sums[cache.SumKey(m, false)], ModHash: b.sums[cache.SumKey(m, true)]}
 		for _, name := range names {
 			vp.Full = vp.Full || b.names[name].Kind == KindZip
 			vp.Files = append(vp.Files, &File{Name: name, Size: b.files[name].Size, src: b.source(name)})

@@ -265,7 +265,7 @@ type planBuild struct {
 	missing map[module.Version]string // versions that cannot be pushed, and why
 	seeds   []module.Version          // what the selection named, for the closure
 	main    *mainModule               // the project's, if any
-	sums    *sumSet
+	sums    *cache.KnownSums
 	dbs     []string // checksum databases with files in the plan
 }
 
@@ -278,7 +278,7 @@ func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 		plan:    &Plan{Root: p.c.Root, features: goproxyLayout},
 		wants:   map[module.Version]*want{},
 		missing: map[module.Version]string{},
-		sums:    newSumSet(p.c.Root),
+		sums:    cache.NewKnownSums(p.c.Root),
 	}
 	if p.t != nil {
 		b.plan.Target, b.plan.features = p.t.String(), p.t.Features()
@@ -351,7 +351,7 @@ func (b *planBuild) addProject(ctx context.Context) error {
 	}
 	b.main = mm
 	for _, gs := range mm.goSums {
-		b.sums.addGoSumFile(gs)
+		b.sums.AddGoSumFile(gs)
 	}
 	b.addClosureResult(cl, "project")
 	return nil
@@ -390,7 +390,7 @@ func (b *planBuild) ensure() ensureFunc {
 	}
 	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
 		b.setStage("download", len(mods))
-		failed := downloadMods(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
+		failed := cache.Download(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
 		for _, m := range mods {
 			if _, bad := failed[m]; !bad {
 				b.plan.Downloaded = append(b.plan.Downloaded, m)
@@ -471,7 +471,7 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	if !b.plan.features.SumDB || len(b.plan.Versions) == 0 {
 		return nil
 	}
-	dbs, err := b.sums.databases()
+	dbs, err := b.sums.Databases()
 	if err != nil {
 		return err
 	}

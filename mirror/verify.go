@@ -19,7 +19,7 @@ import (
 // unverified leaves the machine.
 type verifier struct {
 	root string
-	sums *sumSet
+	sums *cache.KnownSums
 	memo *cache.ZipHashes // hashes verified earlier, by push or verify
 }
 
@@ -53,7 +53,7 @@ func (v *verifier) verify(m module.Version, full bool) (*VersionPlan, string) {
 		return nil, ".mod does not parse: " + firstLine(err.Error())
 	}
 	vp.ModHash = cache.HashGoMod(mod)
-	if want := v.sums.known(m, true); len(want) > 0 && !slices.Contains(want, vp.ModHash) {
+	if want := v.sums.Known(m, true); len(want) > 0 && !slices.Contains(want, vp.ModHash) {
 		return nil, fmt.Sprintf(".mod hashes to %s but go.sum or the checksum database says %s", vp.ModHash, want[0])
 	}
 
@@ -101,7 +101,7 @@ func (v *verifier) zipHash(m module.Version, f cache.Files, fi fs.FileInfo) (str
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return "", err
 	}
-	known := v.sums.known(m, false)
+	known := v.sums.Known(m, false)
 
 	h1, ok := v.memo.Lookup(f.Zip, fi)
 	if !ok {
