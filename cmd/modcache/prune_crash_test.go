@@ -61,10 +61,17 @@ func TestPruneSurvivesSIGKILL(t *testing.T) {
 		return n
 	}
 	all := files(base.Root)
-	const runs = 50
+	// Kills are aimed within [0, window). A machine that slows down (other
+	// tests running beside this one) makes a prune take longer than took,
+	// so kills land before the first eviction: the window then widens, and
+	// narrows again after a run that finished first. The runs go on until
+	// enough kills landed midway, between minRuns and maxRuns.
+	const minRuns, maxRuns, wantMidway = 30, 90, 15
+	window := took
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
-	killed, midway := 0, 0
-	for i := range runs {
+	runs, killed, midway := 0, 0, 0
+	for i := 0; i < maxRuns && (i < minRuns || midway < wantMidway); i++ {
+		runs++
 		mode, goproxy := "dir", "off"
 		if i%2 == 1 {
 			mode, goproxy = "full", base.Proxy.URL()
@@ -83,11 +90,15 @@ func TestPruneSurvivesSIGKILL(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run %d (%s): prune failed: %v\n%s", i, mode, err, out.String())
 			}
-		case <-time.After(time.Duration(rng.Int64N(int64(took)))):
+			window = window * 9 / 10
+		case <-time.After(time.Duration(rng.Int64N(int64(window)))):
 			cmd.Process.Signal(syscall.SIGKILL)
 			if err := <-exited; err != nil {
 				killed++
-				if n := files(fc.Root); n < all && n > all/10 {
+				switch n := files(fc.Root); {
+				case n == all:
+					window = window * 5 / 4 // before the first eviction
+				case n > all/10:
 					midway++
 				}
 			}
@@ -113,7 +124,7 @@ func TestPruneSurvivesSIGKILL(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d runs were killed before they finished, %d of them midway through the evictions", killed, runs, midway)
-	if midway < runs/3 {
+	if midway < wantMidway {
 		t.Errorf("only %d of %d kills landed midway through the evictions; the test is not testing much", midway, runs)
 	}
 }
