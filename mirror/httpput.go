@@ -150,7 +150,7 @@ func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (same b
 	if have := resp.Header.Get("X-Checksum-Sha256"); have != "" {
 		return strings.EqualFold(have, want), nil
 	}
-	ctx, kick, done := stallGuard(ctx, h.timeout)
+	ctx, kick, done := watchTransfer(ctx, h.timeout)
 	defer func() { err = done(err) }()
 	resp, err = h.do(ctx, http.MethodGet, name, nil, 0, nil)
 	if err != nil {
@@ -160,7 +160,7 @@ func (h *httpTarget) Same(ctx context.Context, name string, src *Source) (same b
 	if resp.StatusCode/100 != 2 {
 		return false, nil
 	}
-	have, err := hashReader(kickReader{resp.Body, kick})
+	have, err := hashReader(&countingReader{ctx: ctx, r: resp.Body, progress: func(int64) { kick() }})
 	return have == want, err
 }
 
@@ -170,10 +170,15 @@ func (h *httpTarget) Put(ctx context.Context, name string, src *Source, progress
 		return err
 	}
 	defer r.Close()
-	ctx, kick, done := stallGuard(ctx, h.timeout)
+	ctx, kick, done := watchTransfer(ctx, h.timeout)
 	defer func() { err = done(err) }()
 	header := http.Header{"Content-Type": {contentType(name)}}
-	body := &countingReader{ctx: ctx, r: kickReader{r, kick}, progress: progress}
+	body := &countingReader{ctx: ctx, r: r, progress: func(n int64) {
+		kick()
+		if progress != nil {
+			progress(n)
+		}
+	}}
 	resp, err := h.do(ctx, http.MethodPut, name, body, src.Size, header)
 	if err != nil {
 		return err

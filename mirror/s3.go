@@ -183,7 +183,7 @@ func (s *s3Target) Put(ctx context.Context, name string, src *Source, progress f
 	if !ok {
 		return fmt.Errorf("internal error: source of %s is not seekable", name)
 	}
-	ctx, kick, done := stallGuard(ctx, s.timeout)
+	ctx, kick, done := watchTransfer(ctx, s.timeout)
 	defer func() { err = done(err) }()
 	_, err = s.c.PutObject(ctx, s.bucket, key, body, src.Size, minio.PutObjectOptions{
 		ContentType:      contentType(name),

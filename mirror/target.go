@@ -17,6 +17,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/config"
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -275,6 +276,12 @@ func hashReader(r io.Reader) (string, error) {
 }
 
 // countingReader reports bytes read and stops when ctx is done.
+// watchTransfer is proxy.WithStall worded for an upload, or for reading
+// a file back: a transfer that moves nothing for d fails.
+func watchTransfer(ctx context.Context, d time.Duration) (context.Context, func(), func(error) error) {
+	return proxy.WithStall(ctx, d, fmt.Sprintf("no progress for %s: the server stopped reading or answering", units.Duration(d)))
+}
+
 type countingReader struct {
 	ctx      context.Context
 	r        io.Reader

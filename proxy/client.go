@@ -210,20 +210,16 @@ func (c *Client) Zip(ctx context.Context, r Remote, path, version string, w io.W
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	stall := c.cfg.ZipStallTimeout
-	timer := time.AfterFunc(stall, func() {
-		cancel(fmt.Errorf("stalled: no data for %v: %w", stall, context.DeadlineExceeded))
-	})
-	defer timer.Stop()
+	ctx, kick, done := WithStall(ctx, stall, fmt.Sprintf("stalled: no data for %v", stall))
+	defer done(nil)
 
 	body, err := c.open(ctx, q, rel, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer body.Close()
-	src := &progressReader{r: ctxReader{ctx, body}, progress: func() { timer.Reset(stall) }}
+	src := &progressReader{r: ctxReader{ctx, body}, progress: kick}
 	n, err := io.Copy(w, io.LimitReader(src, c.cfg.MaxZipBytes+1))
 	if err != nil {
 		return n, q.fail(ctx, err)
