@@ -23,9 +23,6 @@ import (
 // breaker remembers it, and may be shared with the TUI's remote pane (nil
 // means a new one).
 func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeout time.Duration, breaker *proxy.Breaker) cache.RemoteLookup {
-	if timeout <= 0 {
-		timeout = proxy.DefaultTimeout
-	}
 	if breaker == nil {
 		breaker = &proxy.Breaker{}
 	}
@@ -43,19 +40,12 @@ func RemoteLookup(sources []proxy.Source, private func(path string) bool, timeou
 			if src.Unavailable() != "" {
 				continue // direct, off: nothing to ask
 			}
-			if err := breaker.Down(src); err != nil {
-				out.Err = err
-				continue
-			}
 			// Each source gets its own budget (a list, then a .mod per
 			// version it leaves out), so a hanging one leaves the next
 			// its full time.
-			rctx, cancel := proxy.WithTimeout(ctx, timeout)
-			r := proxy.Held(rctx, src, path, missing)
-			cancel()
-			if ctx.Err() == nil { // not the caller's own cancellation
-				breaker.Record(src, r.Err)
-			}
+			r := breaker.Ask(ctx, src, timeout, func(ctx context.Context) *proxy.Report {
+				return proxy.Held(ctx, src, path, missing)
+			})
 			switch {
 			case r.Private:
 				return cache.ModuleAvailability{Private: true}

@@ -63,6 +63,27 @@ func (b *Breaker) Record(src Source, err error) {
 	b.down[src.Name()] = tripped{err: err, until: b.now().Add(DefaultBreakerFor)}
 }
 
+// Ask has src answer a question about one module (Held, Describe) within
+// timeout (zero: DefaultTimeout), unless src failed within the last minute: then the answer is
+// that failure, at once. The time starts now, so callers that queue for a
+// slot do so first. The outcome is recorded, unless the caller gave up (ctx
+// ended): that is not the remote's doing.
+func (b *Breaker) Ask(ctx context.Context, src Source, timeout time.Duration, ask func(context.Context) *Report) *Report {
+	if err := b.Down(src); err != nil {
+		return &Report{Err: err}
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	actx, cancel := WithTimeout(ctx, timeout)
+	defer cancel()
+	r := ask(actx)
+	if ctx.Err() == nil {
+		b.Record(src, r.Err)
+	}
+	return r
+}
+
 func (b *Breaker) now() time.Time {
 	if b.Now != nil {
 		return b.Now()

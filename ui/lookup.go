@@ -137,14 +137,9 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 			// The remote's time starts once it is asked, not while the
 			// lookup waits for a slot, so a long queue cannot make a
 			// healthy remote look dead.
-			ctx, stop := proxy.WithTimeout(queued, l.timeout)
-			defer stop()
-			info := proxy.Describe(ctx, src, path, local)
-			// A timeout is the remote's doing; the user moving on or the
-			// program ending is not.
-			if !errors.Is(ctx.Err(), context.Canceled) {
-				l.breaker.Record(src, info.Err)
-			}
+			info := l.breaker.Ask(queued, src, l.timeout, func(ctx context.Context) *proxy.Report {
+				return proxy.Describe(ctx, src, path, local)
+			})
 			return lookupDoneMsg{key: k, info: info}
 		})
 	}

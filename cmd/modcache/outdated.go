@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/semver"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/modcache/modcache/cache"
+	"github.com/modcache/modcache/internal/parallel"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -63,7 +63,7 @@ Private modules (GOPRIVATE/GONOPROXY) are skipped: go fetches them directly.`,
 			stop := a.progressLine(func() string {
 				return fmt.Sprintf("asking GOPROXY about %d/%d modules…", done.Load(), len(mods))
 			})
-			rows := checkOutdated(cmd.Context(), client.Chain(), mods, jobs, &done)
+			rows := a.checkOutdated(cmd.Context(), client.Chain(), mods, jobs, &done)
 			stop()
 			if asJSON {
 				return writeJSON(a.stdout, rows)
@@ -87,32 +87,39 @@ type outdatedRow struct {
 	Error      string `json:"error,omitempty"`
 }
 
-func checkOutdated(ctx context.Context, src proxy.Source, mods []*cache.Module, jobs int, done *atomic.Int64) []outdatedRow {
+// checkOutdated asks src about mods, jobs at a time, each within [remote]
+// timeout; a GOPROXY that stops answering is waited for once, not once per
+// module (the app's breaker).
+func (a *app) checkOutdated(ctx context.Context, src proxy.Source, mods []*cache.Module, jobs int, done *atomic.Int64) []outdatedRow {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
+	timeout := a.remoteTimeout()
 	rows := make([]outdatedRow, len(mods))
-	var g errgroup.Group
-	g.SetLimit(jobs)
-	for i, m := range mods {
-		g.Go(func() error {
-			defer done.Add(1)
-			newest := newestCached(m)
-			row := outdatedRow{Path: m.Path, Local: newest}
-			r := proxy.Describe(ctx, src, m.Path, nil)
-			switch {
-			case r.Private:
-				row.Private = true
-			case r.Err != nil:
-				row.Error = r.Err.Error()
-			default:
-				row.Latest, row.Deprecated = r.Latest, r.Deprecated
-				row.Outdated = isUpgrade(newest, r.Latest)
-			}
-			rows[i] = row
-			return nil
+	parallel.Each(ctx, jobs, len(mods), func(i int) {
+		defer done.Add(1)
+		m := mods[i]
+		newest := newestCached(m)
+		row := outdatedRow{Path: m.Path, Local: newest}
+		r := a.breaker.Ask(ctx, src, timeout, func(ctx context.Context) *proxy.Report {
+			return proxy.Describe(ctx, src, m.Path, nil)
 		})
+		switch {
+		case r.Private:
+			row.Private = true
+		case r.Err != nil:
+			row.Error = r.Err.Error()
+		default:
+			row.Latest, row.Deprecated = r.Latest, r.Deprecated
+			row.Outdated = isUpgrade(newest, r.Latest)
+		}
+		rows[i] = row
+	})
+	// Once the time is up (or the user stops) no more are asked.
+	for i, m := range mods {
+		if rows[i].Path == "" {
+			rows[i] = outdatedRow{Path: m.Path, Local: newestCached(m), Error: "not asked: " + ctx.Err().Error()}
+		}
 	}
-	g.Wait()
 	return rows // in mods' order: by path, as Cache.Modules is
 }
 

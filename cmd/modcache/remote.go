@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/mod/module"
@@ -45,7 +44,7 @@ retractions of the latest go.mod.`,
 			if err != nil {
 				return err
 			}
-			rep := describeAll(cmd.Context(), c, sources, path)
+			rep := a.describeAll(cmd.Context(), c, sources, path)
 			if asJSON {
 				return writeJSON(a.stdout, rep)
 			}
@@ -100,10 +99,8 @@ func (r *remoteReport) failed() bool {
 	return len(r.Remotes) > 0
 }
 
-// describeAll asks every source at once.
-func describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, path string) *remoteReport {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+// describeAll asks every source at once, each within [remote] timeout.
+func (a *app) describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, path string) *remoteReport {
 	m := c.Find(path)
 	var versions []string
 	if m != nil {
@@ -112,7 +109,11 @@ func describeAll(ctx context.Context, c *cache.Cache, sources []proxy.Source, pa
 	reports := make([]*proxy.Report, len(sources))
 	var wg sync.WaitGroup
 	for i, src := range sources {
-		wg.Go(func() { reports[i] = proxy.Describe(ctx, src, path, versions) })
+		wg.Go(func() {
+			reports[i] = a.breaker.Ask(ctx, src, a.remoteTimeout(), func(ctx context.Context) *proxy.Report {
+				return proxy.Describe(ctx, src, path, versions)
+			})
+		})
 	}
 	wg.Wait()
 

@@ -181,3 +181,25 @@ func hangingRemote(t *testing.T) {
 	t.Setenv("GOMODCACHE", fc.Root)
 	t.Setenv("GOPROXY", hang.URL)
 }
+
+// outdated waits for a GOPROXY that never answers once, not once per
+// module: after the first timeout the rest are skipped at once.
+func TestOutdatedWaitsForADeadRemoteOnce(t *testing.T) {
+	hangingRemote(t)
+	start := time.Now()
+	r := runCLI(t, "outdated", "--jobs", "1", "--json")
+	took := time.Since(start)
+	var rows []outdatedRow
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil {
+		t.Fatalf("%v\n%s%s", err, r.stdout, r.stderr)
+	}
+	skipped := 0
+	for _, row := range rows {
+		if strings.Contains(row.Error, "not asked: skipped") {
+			skipped++
+		}
+	}
+	if len(rows) < 3 || skipped != len(rows)-1 || took > time.Duration(len(rows)-1)*time.Second {
+		t.Errorf("%d rows, %d skipped, after %v:\n%s", len(rows), skipped, took, r.stdout)
+	}
+}
