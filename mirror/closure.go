@@ -170,7 +170,7 @@ type closure struct {
 
 // ensureFunc brings the given versions into the cache (go mod download,
 // which fetches their zips too) and returns those it could not get, with
-// the reason; nil means offline.
+// the reason; nil means the cache holds everything already.
 type ensureFunc func(ctx context.Context, mods []module.Version) map[module.Version]string
 
 // cacheClosure computes the closure of seeds as described at the top of
@@ -232,8 +232,6 @@ func cacheClosure(ctx context.Context, root string, seeds []module.Version, main
 		switch {
 		case err != nil && dir != "":
 			return nil, fmt.Sprintf("go.mod of %s cannot be read: %v", describe(m, to, dir), err)
-		case err != nil && ensure == nil:
-			return nil, fmt.Sprintf("go.mod of %s is not in the module cache, and --offline forbids downloading it", describe(m, to, dir))
 		case err != nil:
 			return nil, fmt.Sprintf("go.mod of %s is not in the module cache", describe(m, to, dir))
 		}

@@ -135,7 +135,7 @@ func TestClosurePruning(t *testing.T) {
 	}
 	// Offline, what the cache lacks is missing, and the reason says how
 	// to get it.
-	cl, err = cacheClosure(ctx, t.TempDir(), mvs("example.com/p@v1.0.0"), nil, nil)
+	cl, err = cacheClosure(ctx, t.TempDir(), mvs("example.com/p@v1.0.0"), nil, offline)
 	if err != nil || len(cl.missing) != 1 {
 		t.Errorf("offline in an empty cache: %v missing %v", err, cl.missing)
 	}

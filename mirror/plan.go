@@ -382,11 +382,12 @@ func (b *planBuild) addClosureResult(cl *closure, why string) {
 	mergeMissing(b.missing, cl.missing)
 }
 
-// ensure returns the downloader for versions the cache lacks, or nil
-// offline. go does the download, so go verifies what comes in.
+// ensure returns the downloader for versions the cache lacks; offline,
+// one that refuses them all. go does the download, so go verifies what
+// comes in.
 func (b *planBuild) ensure() ensureFunc {
 	if b.sel.Offline {
-		return nil
+		return offline
 	}
 	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
 		b.setStage("download", len(mods))
@@ -418,14 +419,17 @@ func (b *planBuild) download(ctx context.Context) error {
 	if len(need) == 0 {
 		return nil
 	}
-	if ensure := b.ensure(); ensure != nil {
-		mergeMissing(b.missing, ensure(ctx, dedupe(need)))
-		return nil
-	}
-	for _, m := range need {
-		b.missing[m] = "not (completely) in the module cache, and --offline forbids downloading it"
-	}
+	mergeMissing(b.missing, b.ensure()(ctx, dedupe(need)))
 	return nil
+}
+
+// offline is the ensureFunc of --offline: nothing may be downloaded.
+func offline(_ context.Context, mods []module.Version) map[module.Version]string {
+	failed := map[module.Version]string{}
+	for _, m := range mods {
+		failed[m] = "not (completely) in the module cache, and --offline forbids downloading it"
+	}
+	return failed
 }
 
 // verify checks every version, in parallel; failures become refusals.
