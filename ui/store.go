@@ -21,6 +21,8 @@ type Store struct {
 	gen      uint64 // bumped whenever cur is replaced
 	stale    bool   // cur came from the index and a scan is refreshing it
 	scanner  *cache.Scanner
+	again    bool // a scan was asked for while one ran: run another after it
+	dirty    bool // Update changed cur while a scan ran: that scan's result is older
 	scanErr  error
 	writer   string        // what holds the write slot, "" when free
 	slot     chan struct{} // the single write slot: full while an action writes
@@ -66,13 +68,20 @@ func (s *Store) State() StoreState {
 	return st
 }
 
-// Rescan starts a background scan unless one is running. What is shown
-// meanwhile stays (marked stale); only a first scan, with nothing to show
-// yet, publishes partial results as it goes.
+// Rescan starts a background scan, or, while one runs, another right
+// after it: the running one may have read the disk before the change that
+// asks for a new one (a fetch, a push's downloads, a repair). What is shown meanwhile stays (marked stale); only a
+// first scan, with nothing to show yet, publishes partial results as it
+// goes.
 func (s *Store) Rescan() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.rescanLocked()
+}
+
+func (s *Store) rescanLocked() {
 	if s.scanner != nil {
+		s.again = true
 		return
 	}
 	sc := cache.NewScanner(s.root, s.opts)
@@ -90,12 +99,19 @@ func (s *Store) Rescan() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.scanner, s.cancelFn = nil, nil
+		again, dirty := s.again, s.dirty
+		s.again, s.dirty = false, false
 		if err != nil {
 			s.scanErr = err
 			return
 		}
-		s.cur, s.stale = c, false
-		s.gen++
+		if !dirty {
+			s.cur, s.stale = c, false
+			s.gen++
+		}
+		if again || dirty {
+			s.rescanLocked()
+		}
 	}()
 }
 
@@ -132,21 +148,24 @@ func (s *Store) Close() {
 
 // Update replaces the current cache with f applied to a copy, for changes
 // the program made itself (a prune), so every view refreshes without a
-// rescan.
+// rescan. A scan running meanwhile may have read the disk before the
+// change, so its result is not taken (what Update made stays, stale):
+// another scan follows it.
 func (s *Store) Update(f func(c *cache.Cache)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cur == nil {
 		return
 	}
+	s.dirty = s.scanner != nil
 	c := s.cur.Clone()
 	f(c)
 	s.cur = c
 	s.gen++
 }
 
-// Set replaces the current cache outright (after a fetch or repair that
-// changed the disk in ways only a scan can tell).
+// Set replaces the current cache outright, for tests and screenshots
+// that show a fixed cache.
 func (s *Store) Set(c *cache.Cache) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
