@@ -68,19 +68,22 @@ func NewPruneResult() *PruneResult {
 	return &PruneResult{Done: []Action{}, Strays: []Stray{}, VCS: []VCSRepo{}, Skipped: []Skip{}}
 }
 
-// Count returns the number of dir and full evictions done.
-func (r *PruneResult) Count() (dir, full int) { return (&Plan{Actions: r.Done}).Count() }
-
 // Summary says what was removed, the same in the CLI and the TUI:
 // "12 trees, 3 whole versions, 1 leftover".
 func (r *PruneResult) Summary() string {
-	dir, full := r.Count()
-	s := units.Count(dir, "tree") + ", " + units.Count(full, "whole version")
-	if n := len(r.Strays); n > 0 {
-		s += ", " + units.Count(n, "leftover")
+	return removals(r.Done, len(r.Strays), len(r.VCS), "", "")
+}
+
+// removals words what a plan or a prune removes; dir and full follow the
+// counts of trees and whole versions (a plan names the modes).
+func removals(actions []Action, strays, vcs int, dir, full string) string {
+	d, f := (&Plan{Actions: actions}).Count()
+	s := units.Count(d, "tree") + dir + ", " + units.Count(f, "whole version") + full
+	if strays > 0 {
+		s += ", " + units.Count(strays, "leftover")
 	}
-	if n := len(r.VCS); n > 0 {
-		s += ", " + units.Count(n, "VCS clone")
+	if vcs > 0 {
+		s += ", " + units.Count(vcs, "VCS clone")
 	}
 	return s
 }

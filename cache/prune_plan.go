@@ -83,6 +83,12 @@ func (p *Plan) ByReason() map[string]int {
 	return m
 }
 
+// Summary says what the plan removes, the same in the CLI and the TUI:
+// "12 trees (dir), 3 whole versions (full), 1 leftover".
+func (p *Plan) Summary() string {
+	return removals(p.Actions, len(p.Strays), len(p.VCS), " (dir)", " (full)")
+}
+
 // Items is how many things the plan removes: versions, leftovers and VCS
 // clones. Zero means there is nothing to run.
 func (p *Plan) Items() int { return len(p.Actions) + len(p.Strays) + len(p.VCS) }

@@ -27,7 +27,7 @@ type pruneDialog struct {
 	// Worked out from plan once, not per frame: a plan keeps every
 	// version it spares, tens of thousands on a big cache.
 	largest       []cache.Action
-	kept          string
+	summary, kept string
 	irreplaceable int // kept because no remote serves them (again)
 	err           error
 	pruner        *cache.Pruner
@@ -112,7 +112,7 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		d.plan, d.err = msg.plan, msg.err
 		if p := d.plan; p != nil {
 			by := p.ByReason()
-			d.largest, d.kept = p.Largest(5), p.KeptSummary()
+			d.largest, d.summary, d.kept = p.Largest(5), p.Summary(), p.KeptSummary()
 			d.irreplaceable = by[cache.KeptIrreplaceable] + by[cache.KeptUnverified]
 		}
 		d.stage = stagePreview
@@ -251,15 +251,7 @@ func (d *pruneDialog) previewView(title string) string {
 	} else {
 		body = append(body, st.Dim.Render("policy ")+p.Policy)
 	}
-	dirN, fullN := p.Count()
-	summary := fmt.Sprintf("frees %s · %s (dir) · %s (full)", st.Bold.Render(units.Bytes(p.Bytes)), units.Count(dirN, "tree"), units.Count(fullN, "whole version"))
-	if n := len(p.Strays); n > 0 {
-		summary += fmt.Sprintf(" · %s", units.Count(n, "leftover"))
-	}
-	if n := len(p.VCS); n > 0 {
-		summary += fmt.Sprintf(" · %s", units.Count(n, "VCS clone"))
-	}
-	body = append(body, summary)
+	body = append(body, "frees "+st.Bold.Render(units.Bytes(p.Bytes))+" · "+d.summary)
 	if p.Goal != "" {
 		met := st.OKText.Render("✓ met")
 		if !p.Met {

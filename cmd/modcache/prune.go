@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -295,7 +294,7 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 	if dryRun {
 		verb = "would free"
 	}
-	fmt.Fprintf(w, "  plan     %s %s: %s\n", verb, units.Bytes(plan.Bytes), planCounts(plan))
+	fmt.Fprintf(w, "  plan     %s %s: %s\n", verb, units.Bytes(plan.Bytes), plan.Summary())
 	if len(plan.Actions) > 0 {
 		fmt.Fprintln(w, "\nlargest evictions:")
 		tw := newTable(w, 0)
@@ -313,18 +312,6 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 		fmt.Fprintf(w, "\nkept: %s\n", plan.KeptSummary())
 	}
 	printNotes(w, plan.Notes)
-}
-
-func planCounts(plan *cache.Plan) string {
-	d, f := plan.Count()
-	parts := []string{fmt.Sprintf("%s (dir)", units.Count(d, "tree")), fmt.Sprintf("%s (full)", units.Count(f, "whole version"))}
-	if len(plan.Strays) > 0 {
-		parts = append(parts, fmt.Sprintf("%s of interrupted go commands", units.Count(len(plan.Strays), "leftover")))
-	}
-	if len(plan.VCS) > 0 {
-		parts = append(parts, units.Count(len(plan.VCS), "VCS clone"))
-	}
-	return strings.Join(parts, ", ")
 }
 
 func printNotes(w io.Writer, notes []string) {
