@@ -55,6 +55,9 @@ func newRemotePane(lk *lookups) *remotePane {
 // rows merges the local versions of m with what info says the current
 // source holds, newest first.
 func (p *remotePane) rows(m *cache.Module, info *proxy.Report) []proxy.Merged {
+	if info != nil && info.Err != nil {
+		info = nil // a failed lookup says nothing: the view passes nil for it
+	}
 	if memo := p.merged; memo.rows != nil && memo.m == m && memo.info == info {
 		return memo.rows
 	}
@@ -149,6 +152,7 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 		verW = max(verW, len(r.Version))
 	}
 	verW = min(verW, p.width-2-1-14)
+	answers := p.answers(m.Path)
 	var out []string
 	for i := p.offset; i < len(rows) && len(out) < room; i++ {
 		r := rows[i]
@@ -164,7 +168,7 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 			status, style = "remote ↑newer", st.AccentText
 		case !r.Local:
 			status, style = "remote", st.AccentText
-		case p.irreplaceable(m.Path, r.Version):
+		case proxy.Irreplaceable(r.Version, answers):
 			status, style = "irreplaceable", st.DangerText
 		case info == nil:
 			status = "local"
@@ -186,17 +190,17 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 	return out
 }
 
-// irreplaceable reports whether a local-only version is held by no source:
-// every browsable source answered and none lists it, or the module is
-// private.
-func (p *remotePane) irreplaceable(path, version string) bool {
+// answers are what every browsable source said of path so far, for
+// proxy.Irreplaceable: a local-only version is irreplaceable when all
+// answered and none lists it, or the module is private.
+func (p *remotePane) answers(path string) []*proxy.Report {
 	var reports []*proxy.Report
 	for i, src := range p.lk.sources {
 		if src.Unavailable() == "" {
 			reports = append(reports, p.lk.get(i, path))
 		}
 	}
-	return proxy.Irreplaceable(version, reports)
+	return reports
 }
 
 // catalogLines lists everything the source holds, flagging what the local
