@@ -90,8 +90,11 @@ func (m *Model) openDialog(d dialog) tea.Cmd {
 	return d.start(m)
 }
 
-// closeDialog removes the dialog; its work must be finished or cancelled.
+// closeDialog removes the dialog and cancels whatever it still runs.
 func (m *Model) closeDialog() {
+	if m.dialog != nil {
+		m.dialog.stop()
+	}
 	m.dialog = nil
 }
 

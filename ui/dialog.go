@@ -22,6 +22,8 @@ type dialog interface {
 	busy() bool
 	setSize(w, h int)
 	setStyles(st *Styles)
+	// stop cancels the dialog's background work, if any.
+	stop()
 }
 
 // reply is a dialog's background result, addressed to that dialog: a

@@ -139,7 +139,6 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 	switch d.stage {
 	case stagePlanning:
 		if k == "esc" || k == "q" {
-			d.stop()
 			m.closeDialog()
 		}
 	case stagePreview:

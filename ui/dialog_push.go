@@ -185,7 +185,6 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case pushPlanning:
 		if k == "esc" {
-			d.stop()
 			m.closeDialog()
 		}
 	case pushPreview:
