@@ -20,6 +20,9 @@ type pruneDialog struct {
 	marks []module.Version // nil for the policy prune
 	mode  cache.Mode       // evictions: dir or full, chosen in the dialog
 	force bool             // evictions: include irreplaceable versions
+	// avail is what the remotes said of the marks, asked once: tab and y
+	// plan again with the same marks.
+	avail cache.Replaceable
 
 	stage pruneStage
 	gen   int // bumped by each replan
@@ -47,9 +50,10 @@ const (
 )
 
 type planDoneMsg struct {
-	gen  int // which replan it answers: only the latest counts
-	plan *cache.Plan
-	err  error
+	gen   int // which replan it answers: only the latest counts
+	plan  *cache.Plan
+	avail cache.Replaceable // the remotes' answers the plan used, if asked
+	err   error
 }
 
 type pruneDoneMsg struct {
@@ -75,18 +79,17 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 	c := m.state.Cache
 	root := m.store.Root()
 	acts := m.opts.Actions
-	marks, mode, force := d.marks, d.mode, d.force
+	marks, mode, force, avail := d.marks, d.mode, d.force, d.avail
 	return m.work(d, func() tea.Msg {
 		if c == nil {
 			return planDoneMsg{gen: gen, err: fmt.Errorf("the cache has not been scanned yet")}
 		}
 		if marks != nil {
 			pol := cache.Policy{Mode: mode, Force: force}
-			var avail cache.Replaceable
-			if mode != cache.ModeDir && acts.Lookup != nil {
+			if avail == nil && mode != cache.ModeDir && acts.Lookup != nil {
 				avail = cache.AskRemotes(ctx, marks, acts.Lookup)
 			}
-			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail)}
+			return planDoneMsg{gen: gen, plan: cache.PlanEvict(c, marks, pol, avail), avail: avail}
 		}
 		pol, notes := cache.Policy{}.OrDefaultGoal()
 		if acts.PrunePolicy != nil {
@@ -110,6 +113,9 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			return nil // a replan superseded it
 		}
 		d.plan, d.err = msg.plan, msg.err
+		if msg.avail != nil {
+			d.avail = msg.avail // complete: this plan's work was not cancelled
+		}
 		if p := d.plan; p != nil {
 			by := p.ByReason()
 			d.largest, d.summary, d.kept = p.Largest(5), p.Summary(), p.KeptSummary()

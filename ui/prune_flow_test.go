@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,7 +71,12 @@ func TestFlowEvictMarked(t *testing.T) {
 		os.Remove(filepath.Join(vdir, "v2.0.0"+ext))
 	}
 	os.WriteFile(filepath.Join(vdir, "list"), []byte("v2.1.0\n"), 0o666)
-	opts.Actions.Lookup = testLookup(opts)
+	lookup := testLookup(opts)
+	var asked atomic.Int32
+	opts.Actions.Lookup = func(ctx context.Context, path string, versions []string) cache.ModuleAvailability {
+		asked.Add(1)
+		return lookup(ctx, path, versions)
+	}
 	for _, v := range []string{"v1.0.0", "v1.1.0"} {
 		ageVersion(t, fc, "example.com/alpha", v, 10*24*time.Hour)
 	}
@@ -96,6 +102,10 @@ func TestFlowEvictMarked(t *testing.T) {
 	f.waitFor("Remove them anyway?")
 	f.keys("y")
 	f.waitFor("2 whole versions (full)")
+	// Planning again with the same marks (y) does not ask the remotes again.
+	if n := asked.Load(); n != 2 {
+		t.Errorf("the remotes were asked %d times about the 2 marked modules", n)
+	}
 	f.keys("enter")
 	f.waitFor("✓ freed", "2 whole versions")
 	alpha, _ := cache.PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
