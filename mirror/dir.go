@@ -80,14 +80,16 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 		return false, err
 	}
 	defer r.Close()
-	return sameBytes(&countingReader{ctx: ctx, r: f}, r)
+	return sameBytes(&countingReader{ctx: ctx, r: f}, r, src.Size)
 }
 
-// sameBytes compares two readers of equal length. Both files are local, so
-// comparing bytes is cheaper than hashing both, and stops at the first
-// difference.
-func sameBytes(a, b io.Reader) (bool, error) {
-	bufA, bufB := make([]byte, 64<<10), make([]byte, 64<<10)
+// sameBytes compares two readers of equal length, size. Both files are
+// local, so comparing bytes is cheaper than hashing both, and stops at the
+// first difference. The buffers fit small files (.info, .mod): a re-push
+// compares thousands of them.
+func sameBytes(a, b io.Reader, size int64) (bool, error) {
+	n := int(min(64<<10, size+1))
+	bufA, bufB := make([]byte, n), make([]byte, n)
 	for {
 		n, errA := io.ReadFull(a, bufA)
 		if errA != nil && errA != io.EOF && errA != io.ErrUnexpectedEOF {

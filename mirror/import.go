@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"golang.org/x/mod/module"
-	"golang.org/x/mod/semver"
 	modzip "golang.org/x/mod/zip"
 
 	"github.com/modcache/modcache/cache"
@@ -246,23 +246,20 @@ func (b *stagedBundle) versions() map[module.Version][]string {
 // lists are merged with the target's and written last.
 func (b *stagedBundle) toTarget(ctx context.Context, t Target, jobs int) (*ImportResult, error) {
 	plan := &Plan{Root: b.dir, Target: t.String(), features: t.Features()}
-	for m, names := range b.versions() {
+	byVersion := b.versions()
+	// Module order, as a push plans it: by path, then semver, so v1.10.0
+	// follows v1.9.0.
+	order := slices.Collect(maps.Keys(byVersion))
+	module.Sort(order)
+	for _, m := range order {
 		vp := &VersionPlan{Path: m.Path, Version: m.Version, Why: "bundle", ZipHash: b.sums[cache.SumKey(m, false)], ModHash: b.sums[cache.SumKey(m, true)]}
-		for _, name := range names {
+		for _, name := range byVersion[m] {
 			vp.Full = vp.Full || b.names[name].Kind == KindZip
 			vp.Files = append(vp.Files, &File{Name: name, Size: b.files[name].Size, src: b.source(name)})
 		}
 		slices.SortFunc(vp.Files, func(x, y *File) int { return strings.Compare(x.Name, y.Name) })
 		plan.Versions = append(plan.Versions, vp)
 	}
-	// Module order, as a push plans it: by path, then semver, so v1.10.0
-	// follows v1.9.0.
-	slices.SortFunc(plan.Versions, func(x, y *VersionPlan) int {
-		if c := strings.Compare(x.Path, y.Path); c != 0 {
-			return c
-		}
-		return semver.Compare(x.Version, y.Version)
-	})
 	if t.Features().SumDB {
 		var names []string
 		for name, fn := range b.names {

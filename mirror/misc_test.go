@@ -185,14 +185,14 @@ func TestSameBytes(t *testing.T) {
 		{"target shorter", big[:len(big)-1], big, false},
 		{"target longer", big, big[:len(big)-1], false},
 	} {
-		got, err := sameBytes(bytes.NewReader(tc.a), bytes.NewReader(tc.b))
+		got, err := sameBytes(bytes.NewReader(tc.a), bytes.NewReader(tc.b), int64(len(tc.a)))
 		if got != tc.want || err != nil {
 			t.Errorf("%s: %v, %v; want %v", tc.name, got, err, tc.want)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := sameBytes(&countingReader{ctx: ctx, r: bytes.NewReader(big)}, bytes.NewReader(big)); !errors.Is(err, context.Canceled) {
+	if _, err := sameBytes(&countingReader{ctx: ctx, r: bytes.NewReader(big)}, bytes.NewReader(big), int64(len(big))); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
