@@ -58,7 +58,7 @@ func ReadZipHash(path string) (string, error) {
 // the verifier's faster inflater: hashing zips is most of the cost of
 // verifying and of pushing, since h1 is over the decompressed content.
 func HashZip(path string) (string, error) {
-	hs := hashers.Get().(*hasher)
+	hs := getHasher(&counter{})
 	defer hashers.Put(hs)
 	s, _, err := hs.zip(path, "")
 	if err != nil {
@@ -67,7 +67,16 @@ func HashZip(path string) (string, error) {
 	return s.h1()
 }
 
-var hashers = sync.Pool{New: func() any { return newHasher(&counter{}) }}
+// hashers keep hashers (a 64 KiB buffer each) for reuse across zips and
+// versions, instead of one allocated per zip.
+var hashers = sync.Pool{New: func() any { return newHasher(nil) }}
+
+// getHasher takes a hasher from the pool that counts into n.
+func getHasher(n *counter) *hasher {
+	hs := hashers.Get().(*hasher)
+	hs.n = n
+	return hs
+}
 
 // ReadMod reads a version's .mod file without marking it used.
 func ReadMod(root, path, version string) ([]byte, error) {

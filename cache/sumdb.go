@@ -29,9 +29,8 @@ func SumDBDatabases(root string) ([]string, error) {
 // database's signature and inclusion proof, so these are as trustworthy
 // as go.sum, and independent of the module's own files.
 func SumDBLines(root string, dbs []string, m module.Version) []GoSumLine {
-	escPath, err1 := module.EscapePath(m.Path)
-	escVer, err2 := module.EscapeVersion(m.Version)
-	if err1 != nil || err2 != nil {
+	escPath, escVer, err := escape(m.Path, m.Version)
+	if err != nil {
 		return nil
 	}
 	var out []GoSumLine

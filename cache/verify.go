@@ -149,12 +149,9 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	var (
 		mu       sync.Mutex
 		findings []Finding
-		// Hashers (a 64 KiB buffer each) are reused across versions while
-		// the pool keeps them, instead of allocated per version.
-		hashers = sync.Pool{New: func() any { return newHasher(&v.n) }}
 	)
 	parallel.Each(ctx, v.opts.Workers, len(v.versions), func(i int) {
-		hs := hashers.Get().(*hasher)
+		hs := getHasher(&v.n)
 		defer hashers.Put(hs)
 		ver := v.versions[i]
 		name := ver.Path + "@" + ver.Version

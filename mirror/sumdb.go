@@ -29,6 +29,15 @@ import (
 // databases (of those cached, in dbs) that have files.
 func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []string, error) {
 	base := filepath.Join(root, "cache", "download", "sumdb")
+	// Each version's lookup name, escaped once for every database.
+	var lookups [][2]string
+	for _, v := range versions {
+		escPath, err1 := module.EscapePath(v.Path)
+		escVer, err2 := module.EscapeVersion(v.Version)
+		if err1 == nil && err2 == nil {
+			lookups = append(lookups, [2]string{escPath, escVer})
+		}
+	}
 	var files, supported []*File
 	var withFiles []string
 	for _, db := range dbs {
@@ -38,15 +47,10 @@ func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []
 			return nil, nil, err
 		}
 		files = append(files, tiles...)
-		for _, v := range versions {
-			escPath, err1 := module.EscapePath(v.Path)
-			escVer, err2 := module.EscapeVersion(v.Version)
-			if err1 != nil || err2 != nil {
-				continue
-			}
-			p := cache.SumDBLookupPath(root, db, escPath, escVer)
+		for _, l := range lookups {
+			p := cache.SumDBLookupPath(root, db, l[0], l[1])
 			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-				addSumDBFile(&files, db, "lookup/"+escPath+"@"+escVer, p, fi.Size())
+				addSumDBFile(&files, db, "lookup/"+l[0]+"@"+l[1], p, fi.Size())
 			}
 		}
 		if len(files) > n {
