@@ -53,14 +53,14 @@ func (ix *indexFile) entry(key string) *indexEntry {
 }
 
 // indexPath names the index file for root, or "" when no safe place exists.
-func indexPath(root, dir string) string { return StatePath(root, dir, "index", ".gob") }
+func indexPath(root, dir string) string { return statePath(root, dir, "index", ".gob") }
 
-// StatePath is where modcache keeps a file of its own about the cache at
+// statePath is where modcache keeps a file of its own about the cache at
 // root (the scan index, the memo of verified zips): in dir, "" meaning
 // modcache's folder in the user cache directory, named for kind and a hash
 // of root. It is "" when there is no such place, or when dir lies inside
 // the cache: nothing of modcache's is ever written there.
-func StatePath(root, dir, kind, ext string) string {
+func statePath(root, dir, kind, ext string) string {
 	if dir == "" {
 		base, err := os.UserCacheDir()
 		if err != nil {

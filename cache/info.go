@@ -73,12 +73,6 @@ func parseInfo(data []byte, version string) (published time.Time, problem string
 	return published, ""
 }
 
-// CheckInfo returns what is wrong with a .info file's contents, or "".
-func CheckInfo(data []byte, version string) string {
-	_, problem := parseInfo(data, version)
-	return problem
-}
-
 // CheckInfoFile reads a .info file without moving its access time and
 // returns what is wrong with it, or "".
 func CheckInfoFile(path, version string) string {

@@ -22,9 +22,6 @@ var orderNames = [...]string{"size", "used", "name"}
 // OrderNames are the --sort values, in Order's order.
 func OrderNames() []string { return slices.Clone(orderNames[:]) }
 
-// String is the order as --sort spells it.
-func (o Order) String() string { return orderNames[o] }
-
 // ParseOrder reads a --sort value.
 func ParseOrder(s string) (Order, bool) {
 	i := slices.Index(orderNames[:], s)

@@ -39,12 +39,12 @@ func ReadGoSum(path string) ([]GoSumLine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseGoSum(data), nil
+	return parseGoSum(data), nil
 }
 
-// ParseGoSum parses go.sum lines; a checksum database record's text is in
+// parseGoSum parses go.sum lines; a checksum database record's text is in
 // the same form.
-func ParseGoSum(data []byte) []GoSumLine {
+func parseGoSum(data []byte) []GoSumLine {
 	var out []GoSumLine
 	for line := range strings.SplitSeq(string(data), "\n") {
 		f := strings.Fields(line)

@@ -320,7 +320,7 @@ func TestIndexNeverInsideCache(t *testing.T) {
 	// A relative MODCACHE_INDEX_DIR resolves against the working
 	// directory first; the verified-zip memo uses the same rule.
 	t.Chdir(root)
-	if p := StatePath(root, "cache", "verified", ".json"); p != "" {
+	if p := statePath(root, "cache", "verified", ".json"); p != "" {
 		t.Errorf("relative dir: state path %q is inside the cache", p)
 	}
 }

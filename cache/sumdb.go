@@ -40,7 +40,7 @@ func SumDBLines(root string, dbs []string, m module.Version) []GoSumLine {
 			continue
 		}
 		if _, text, _, err := tlog.ParseRecord(data); err == nil {
-			out = append(out, ParseGoSum(text)...)
+			out = append(out, parseGoSum(text)...)
 		}
 	}
 	return out

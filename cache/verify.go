@@ -209,12 +209,9 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	zipFi, zipErr := os.Lstat(f.Zip) // kept: the memo of zip hashes needs it
 	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
 
-	if data, err := readFileNoAtime(f.Info, maxInfo); err == nil {
-		if problem := CheckInfo(data, ver.Version); problem != "" {
-			add(FindingInfoInvalid, false, "%s", problem)
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		add(FindingInfoInvalid, false, "cannot read .info: %s", errText(err))
+	// The .info as the scan and a push judge it; a version may have none.
+	if _, problem, _ := readInfo(f.Info, ver.Version); problem != "" && exists(f.Info) {
+		add(FindingInfoInvalid, false, "%s", problem)
 	}
 	var mod []byte
 	if data, err := readFileNoAtime(f.Mod, modzip.MaxGoMod); err == nil {

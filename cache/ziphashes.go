@@ -64,7 +64,7 @@ func OpenZipHashes(root, dir string) *ZipHashes {
 	if dir == ZipHashesOff {
 		return nil
 	}
-	file := StatePath(root, dir, "verified", ".json")
+	file := statePath(root, dir, "verified", ".json")
 	if file == "" {
 		return nil
 	}
