@@ -143,10 +143,10 @@ func (d *verifyDialog) view() string {
 			fmt.Sprintf("%d/%d versions · %s · %s hashed", p.Versions, p.Total, units.Count(p.Files, "file"), units.Bytes(p.Bytes)),
 			p.Current, "stop")
 	case verifyRepairing:
-		body := []string{st.Dim.Render("fetching good copies with go mod download, then replacing the damaged versions…")}
-		if holder := d.wait.get(); holder != "" {
-			body = waitingBody(st, holder)
+		if v := d.waiting("Repair"); v != "" {
+			return v
 		}
+		body := []string{st.Dim.Render("fetching good copies with go mod download, then replacing the damaged versions…")}
 		return d.box("Repair", body, keyHint(st, "esc", "stop"))
 	case verifyRepaired:
 		return d.repairedView()

@@ -37,7 +37,7 @@ func (d Downloaded) Reason() string {
 // only when it reported nothing at all (it could not run, or a bad flag).
 func ModDownload(ctx context.Context, dir string, env []string, gets *GetCounter, args ...string) ([]Downloaded, error) {
 	out, runErr := Run(ctx, dir, env, gets.Writer(), append(append([]string{"mod", "download", "-json"}, gets.Flags()...), args...)...)
-	ds, err := ParseDownloads(out)
+	ds, err := parseDownloads(out)
 	if err != nil {
 		return nil, err
 	}
@@ -47,9 +47,9 @@ func ModDownload(ctx context.Context, dir string, env []string, gets *GetCounter
 	return ds, nil
 }
 
-// ParseDownloads reads the stream of objects `go mod download -json`
+// parseDownloads reads the stream of objects `go mod download -json`
 // prints, which go writes even when some modules fail.
-func ParseDownloads(out []byte) ([]Downloaded, error) {
+func parseDownloads(out []byte) ([]Downloaded, error) {
 	var ds []Downloaded
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {

@@ -90,9 +90,9 @@ func TestGetCounter(t *testing.T) {
 	if n, _ := none.Get(); n != 0 {
 		t.Errorf("a nil counter counted %d", n)
 	}
-	ds, err := ParseDownloads([]byte(`{"Path":"a","Version":"v1.0.0"}
+	ds, err := parseDownloads([]byte(`{"Path":"a","Version":"v1.0.0"}
 {"Path":"b","Version":"v2.0.0","Error":"b@v2.0.0: not found\nmore"}`))
 	if err != nil || len(ds) != 2 || ds[1].Reason() != "not found" || ds[0].Reason() != "" {
-		t.Errorf("ParseDownloads: %+v, %v", ds, err)
+		t.Errorf("parseDownloads: %+v, %v", ds, err)
 	}
 }
