@@ -248,7 +248,7 @@ func (p *Push) pushOne(ctx context.Context, f *File) error {
 		p.skipped.Add(1)
 		return nil
 	}
-	if !p.plan.Checked {
+	if !p.plan.Checked && !f.differs {
 		same, err := p.t.Same(ctx, f.Name, f.src)
 		if err != nil {
 			return err
@@ -326,7 +326,7 @@ func (p *Push) lists(ctx context.Context, ok map[string]bool) []*File {
 		}
 		semver.Sort(merged)
 		body := []byte(strings.Join(merged, "\n") + "\n")
-		out[i] = &File{Name: name, Size: int64(len(body)), src: BytesSource(body)}
+		out[i] = &File{Name: name, Size: int64(len(body)), src: BytesSource(body), differs: true}
 	})
 	var files []*File
 	for _, f := range out {

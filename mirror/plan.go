@@ -89,6 +89,7 @@ type File struct {
 	Size    int64  `json:"size"`
 	Present bool   `json:"present,omitempty"` // the target already holds these exact bytes
 	src     *Source
+	differs bool // made by the push (a merged list) from what the target holds
 }
 
 // Refusal is a version that will not be pushed, and why.
