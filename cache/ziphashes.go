@@ -2,6 +2,7 @@ package cache
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"os"
@@ -124,7 +125,9 @@ func (m *ZipHashes) Store(zip string, before fs.FileInfo, h1 string) {
 	m.dirty = true
 }
 
-// Save writes the memo atomically; failures cost only time later.
+// Save writes the memo atomically; failures cost only time later. Entries
+// of zips that are gone (pruned, or go clean -modcache) are dropped as it
+// writes, so the memo does not grow with every zip ever hashed.
 func (m *ZipHashes) Save() {
 	if m == nil {
 		return
@@ -133,6 +136,11 @@ func (m *ZipHashes) Save() {
 	defer m.mu.Unlock()
 	if !m.dirty {
 		return
+	}
+	for zip := range m.entries {
+		if _, err := os.Lstat(zip); errors.Is(err, fs.ErrNotExist) {
+			delete(m.entries, zip)
+		}
 	}
 	data, err := json.Marshal(m.entries)
 	if err == nil && writeState(m.file, func(w io.Writer) error { _, err := w.Write(data); return err }) == nil {

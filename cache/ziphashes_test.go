@@ -87,3 +87,35 @@ func TestVerifyTeachesZipHashes(t *testing.T) {
 		t.Error("a memo inside the module cache")
 	}
 }
+
+// TestZipHashesForgetGoneZips: saving drops the entries of zips no longer
+// there, so the memo does not grow with every zip ever hashed.
+func TestZipHashesForgetGoneZips(t *testing.T) {
+	fc := fixture.NewCache(t)
+	dir := t.TempDir()
+	v := NewVerifier(fc.Root, prScan(t, fc.Root).Select(nil), VerifyOptions{ZipHashes: OpenZipHashes(fc.Root, dir)})
+	if _, err := v.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	gone, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	kept, _ := PathsFor(fc.Root, "example.com/alpha", "v1.2.0")
+	os.Chmod(filepath.Dir(gone.Zip), 0o755)
+	if err := os.Remove(gone.Zip); err != nil {
+		t.Fatal(err)
+	}
+	// Any later store (a push, another verify) saves the memo.
+	memo := OpenZipHashes(fc.Root, dir)
+	fi, _ := os.Lstat(kept.Zip)
+	h, _ := memo.Lookup(kept.Zip, fi)
+	memo.Store(kept.Zip, fi, h)
+	memo.Save()
+
+	again := OpenZipHashes(fc.Root, dir)
+	again.load()
+	if _, ok := again.entries[gone.Zip]; ok {
+		t.Error("the memo still holds a zip that is gone")
+	}
+	if _, ok := again.entries[kept.Zip]; !ok {
+		t.Error("the memo lost a zip that is still there")
+	}
+}
