@@ -35,32 +35,31 @@ func Confirm(ctx context.Context, plan *Plan, t Target) []error {
 			fail(files[i].Name, fmt.Errorf("missing or different after the push"))
 		}
 	})
-	// One list request per module, failed or not.
-	type listing struct {
-		versions []string
-		err      error
-	}
-	listed := map[string]listing{}
+	// Every full version is listed: one list request per module, several
+	// at a time.
+	full := map[string][]string{}
+	var paths []string
 	for _, v := range plan.Versions {
-		if !v.Full {
-			continue
+		if v.Full {
+			if full[v.Path] == nil {
+				paths = append(paths, v.Path)
+			}
+			full[v.Path] = append(full[v.Path], v.Version)
 		}
-		l, ok := listed[v.Path]
-		if !ok {
-			l.versions, l.err = t.Versions(ctx, v.Path)
-			listed[v.Path] = l
-			if l.err != nil {
-				fail(v.Path, l.err)
+	}
+	parallel.Each(ctx, 8, len(paths), func(i int) {
+		listed, err := t.Versions(ctx, paths[i])
+		if err != nil {
+			fail(paths[i], err)
+			return
+		}
+		for _, v := range full[paths[i]] {
+			if !slices.Contains(listed, v) {
+				name, _ := listName(paths[i])
+				fail(name, fmt.Errorf("does not list %s", v))
 			}
 		}
-		if l.err != nil {
-			continue
-		}
-		if !slices.Contains(l.versions, v.Version) {
-			name, _ := listName(v.Path)
-			fail(name, fmt.Errorf("does not list %s", v.Version))
-		}
-	}
+	})
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, err)
 	}
