@@ -20,6 +20,9 @@ type dialog interface {
 	view() string
 	// busy reports whether work runs, so ticks go fast.
 	busy() bool
+	// writing reports whether the work is a write the user confirmed,
+	// which runs to its end even when the session does.
+	writing() bool
 	setSize(w, h int)
 	setStyles(st *Styles)
 	// stop cancels the dialog's background work, if any.

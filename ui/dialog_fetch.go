@@ -38,6 +38,8 @@ func newFetchDialog(m *Model) *fetchDialog {
 
 func (d *fetchDialog) busy() bool { return d.running }
 
+func (d *fetchDialog) writing() bool { return d.running }
+
 func (d *fetchDialog) start(m *Model) tea.Cmd {
 	if m.opts.ReadOnly {
 		d.err = fmt.Errorf("read-only session: fetching is not allowed")

@@ -67,6 +67,8 @@ func newPruneDialog(marks []module.Version) *pruneDialog {
 
 func (d *pruneDialog) busy() bool { return d.stage == stagePlanning || d.stage == stageRunning }
 
+func (d *pruneDialog) writing() bool { return d.stage == stageRunning }
+
 func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
 
 // replan computes the plan in the background: remote lookups may take a

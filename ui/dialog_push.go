@@ -93,6 +93,8 @@ func (d *pushDialog) setSize(w, h int) {
 
 func (d *pushDialog) busy() bool { return d.stage == pushPlanning || d.stage == pushRunning }
 
+func (d *pushDialog) writing() bool { return d.stage == pushRunning }
+
 func (d *pushDialog) start(m *Model) tea.Cmd {
 	if len(d.choices) == 1 {
 		return d.url.Focus()

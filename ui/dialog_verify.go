@@ -66,6 +66,8 @@ func newVerifyDialog(m *Model) *verifyDialog {
 
 func (d *verifyDialog) busy() bool { return d.stage == verifyRunning || d.stage == verifyRepairing }
 
+func (d *verifyDialog) writing() bool { return d.stage == verifyRepairing }
+
 func (d *verifyDialog) start(m *Model) tea.Cmd {
 	if len(d.versions) == 0 {
 		d.stage, d.err = verifyReport, fmt.Errorf("nothing to verify: the cache is empty")

@@ -116,11 +116,17 @@ func New(opts Options) *Model {
 	return m
 }
 
-// Close cancels the remote lookups still running once the program has
-// ended (an SSH session hung up, say), rather than letting them run out
-// their timeouts. Write actions are not cancelled: they end on their own
-// and leave the cache sound either way.
-func (m *Model) Close() { m.lk.stop() }
+// Close cancels the work still running once the program has ended (an
+// SSH session hung up, say): remote lookups, and a dialog's planning or
+// verifying, which nobody is left to read. A write the user confirmed is
+// not cancelled: it runs to its end, as it would have with the session
+// open, and leaves the cache sound either way.
+func (m *Model) Close() {
+	m.lk.stop()
+	if m.dialog != nil && !m.dialog.writing() {
+		m.dialog.stop()
+	}
+}
 
 // Init asks the terminal for its background (over SSH the server's own
 // terminal is the wrong one to ask) and starts the scan.

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 )
@@ -136,5 +138,34 @@ func testLookup(opts Options) cache.RemoteLookup {
 			}
 		}
 		return out
+	}
+}
+
+// When the session ends while a dialog is still planning, Close cancels
+// the planning: nobody is left to read it.
+func TestCloseStopsPlanning(t *testing.T) {
+	opts, _ := realSetup(t)
+	asked := make(chan struct{}, 1)
+	dropped := make(chan struct{})
+	opts.Actions.PrunePolicy = func(ctx context.Context, root string) (cache.Policy, []string, error) {
+		asked <- struct{}{}
+		<-ctx.Done()
+		close(dropped)
+		return cache.Policy{}, nil, ctx.Err()
+	}
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("P")
+	select {
+	case <-asked:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the prune dialog never started planning")
+	}
+	f.tm.Quit()
+	f.tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model).Close()
+	select {
+	case <-dropped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close left the planning running")
 	}
 }
