@@ -19,13 +19,32 @@ import (
 // run at all, that reason is every version's. gets, when not nil, follows
 // the files go fetches, for progress.
 func Download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) map[module.Version]string {
-	return download(ctx, root, env, vs, gets, "-mod=mod")
+	return download(ctx, root, env, vs, gets, "-mod=mod", modDownload)
 }
 
-// download is Download with the GOFLAGS to use: a scratch cache adds
+// DownloadGoMods is Download for versions of which only the go.mod is
+// needed, to load a module graph or to push a version graph-only: go
+// fetches their .info and .mod, checked the same way, and not their zips.
+func DownloadGoMods(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter) map[module.Version]string {
+	return download(ctx, root, env, vs, gets, "-mod=mod", modList)
+}
+
+// fetcher is a go command that fetches versions into a cache, with its
+// name for failures.
+type fetcher struct {
+	name string
+	run  func(context.Context, string, []string, *gocmd.GetCounter, ...string) ([]gocmd.Downloaded, error)
+}
+
+var (
+	modDownload = fetcher{"go mod download", gocmd.ModDownload}
+	modList     = fetcher{"go list -m", gocmd.ModList}
+)
+
+// download is Download with the GOFLAGS to use (a scratch cache adds
 // -modcacherw so it can be removed; the user's cache keeps go's
-// read-only trees.
-func download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter, goflags string) map[module.Version]string {
+// read-only trees) and the go command that fetches.
+func download(ctx context.Context, root string, env []string, vs []module.Version, gets *gocmd.GetCounter, goflags string, fetch fetcher) map[module.Version]string {
 	failed := map[module.Version]string{}
 	failAll := func(reason string) map[module.Version]string {
 		for _, mv := range vs {
@@ -48,9 +67,9 @@ func download(ctx context.Context, root string, env []string, vs []module.Versio
 	// Later entries win. GOFLAGS is reset so a user's -mod=vendor cannot
 	// get in the way outside a module.
 	env = append(slices.Clip(env), "GOMODCACHE="+root, "GOWORK=off", "GOFLAGS="+goflags)
-	ds, err := gocmd.ModDownload(ctx, dir, env, gets, args...)
+	ds, err := fetch.run(ctx, dir, env, gets, args...)
 	if ge := (*gocmd.Error)(nil); errors.As(err, &ge) {
-		return failAll("go mod download: " + ge.Reason)
+		return failAll(fetch.name + ": " + ge.Reason)
 	} else if err != nil {
 		return failAll(err.Error())
 	}
@@ -59,12 +78,12 @@ func download(ctx context.Context, root string, env []string, vs []module.Versio
 		mv := module.Version{Path: d.Path, Version: d.Version}
 		reported[mv] = true
 		if d.Error != "" {
-			failed[mv] = "go mod download: " + d.Reason()
+			failed[mv] = fetch.name + ": " + d.Reason()
 		}
 	}
 	for _, mv := range vs {
 		if !reported[mv] {
-			failed[mv] = "go mod download did not report it"
+			failed[mv] = fetch.name + " did not report it"
 		}
 	}
 	return failed

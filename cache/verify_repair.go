@@ -170,7 +170,7 @@ const installLimit = 10 * time.Minute
 // what it got cannot replace the damaged copy: go could not get it, verify
 // finds it damaged too, or nothing vouches for it (unvouched).
 func fetchGoodCopies(ctx context.Context, root, scratch string, opts RepairOptions, vs []module.Version, findings map[module.Version][]Finding) map[module.Version]string {
-	unfit := download(ctx, scratch, opts.GoEnv, vs, nil, "-mod=mod -modcacherw")
+	unfit := download(ctx, scratch, opts.GoEnv, vs, nil, "-mod=mod -modcacherw", modDownload)
 	var got []*Version
 	for _, mv := range vs {
 		if _, bad := unfit[mv]; !bad {

@@ -168,9 +168,9 @@ type closure struct {
 	missing     map[module.Version]string // needed but unreadable, with the reason
 }
 
-// ensureFunc brings the given versions into the cache (go mod download,
-// which fetches their zips too) and returns those it could not get, with
-// the reason; nil means the cache holds everything already.
+// ensureFunc brings the given versions into the cache (their go.mod
+// files, for the closure) and returns those it could not get, with the
+// reason; nil means the cache holds everything already.
 type ensureFunc func(ctx context.Context, mods []module.Version) map[module.Version]string
 
 // cacheClosure computes the closure of seeds as described at the top of

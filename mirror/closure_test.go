@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -175,6 +176,52 @@ func TestPlanDownloadsAndOffline(t *testing.T) {
 	}
 	if plan.Checked {
 		t.Errorf("a plan without a target says it checked one")
+	}
+}
+
+// TestPlanFetchesGraphOnlyGoMods: filling the closure from an empty cache,
+// go fetches the go.mod alone of a version the graph only reads, and the
+// zip only of what is pushed in full: a push with dependencies must not
+// download the code of every version its graph mentions.
+func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
+	t.Parallel()
+	p := fixture.NewProxy(t,
+		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
+		fixture.Mod{Path: "example.com/s", Version: "v1.0.0", Require: []string{"example.com/q v1.1.0"}},
+		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
+		fixture.Mod{Path: "example.com/q", Version: "v1.1.0"},
+	)
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	os.MkdirAll(root, 0o777)
+	sel := Selection{Versions: mvs("example.com/p@v1.0.0", "example.com/s@v1.0.0"), WithDeps: true,
+		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
+	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Refused) > 0 {
+		t.Fatalf("refused: %v", plan.Refused)
+	}
+	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0", "example.com/q@v1.1.0", "example.com/s@v1.0.0"); !slices.Equal(plan.Downloaded, want) {
+		t.Errorf("downloaded %v, want %v", plan.Downloaded, want)
+	}
+	full := map[string]bool{}
+	for _, v := range plan.Versions {
+		full[v.Path+"@"+v.Version] = v.Full
+	}
+	want := map[string]bool{"example.com/p@v1.0.0": true, "example.com/s@v1.0.0": true, "example.com/q@v1.1.0": true, "example.com/q@v1.0.0": false}
+	if !maps.Equal(full, want) {
+		t.Fatalf("plan: %v, want %v", full, want)
+	}
+	for m, isFull := range want {
+		f, _ := cache.PathsFor(root, mv(m).Path, mv(m).Version)
+		if _, err := os.Stat(f.Mod); err != nil {
+			t.Errorf("%s: go.mod not fetched: %v", m, err)
+		}
+		if _, err := os.Stat(f.Zip); (err == nil) != isFull {
+			t.Errorf("%s: zip present %v, want %v", m, err == nil, isFull)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,9 +158,9 @@ func (p *Plan) files() []*File {
 
 // PlanProgress is a snapshot of a running Planner.
 type PlanProgress struct {
-	Stage       string // what it is doing: project, closure, download, verify, target
+	Stage       string // what it is doing: project, closure, graph, download, verify, target
 	Done, Total int
-	// While go works (project, download): the files it has fetched, the
+	// While go works (project, graph, download): the files it has fetched, the
 	// URL it is on, and for how long the stage has run, so a slow or
 	// hanging GOPROXY shows as such instead of as a frozen count.
 	Fetched int
@@ -171,7 +172,7 @@ type PlanProgress struct {
 // URL go is on while it fetches.
 func (p PlanProgress) String() string {
 	s := p.Headline()
-	if p.Current != "" && (p.Stage == "project" || p.Stage == "download") {
+	if p.Current != "" && p.GoFetches() {
 		s += "; now " + p.Current
 	}
 	return s
@@ -187,6 +188,8 @@ func (p PlanProgress) Headline() string {
 		return "computing the module graph"
 	case "download":
 		return "go is downloading " + units.Count(p.Total, "missing version") + p.fetched()
+	case "graph":
+		return "go is fetching " + units.Count(p.Total, "missing go.mod file") + p.fetched()
 	case "verify":
 		return fmt.Sprintf("verifying %d/%d versions", p.Done, p.Total)
 	case "target":
@@ -195,6 +198,12 @@ func (p PlanProgress) Headline() string {
 		return "starting"
 	}
 	return fmt.Sprintf("%s %d/%d", p.Stage, p.Done, p.Total)
+}
+
+// GoFetches reports whether the stage is go fetching, which tells of its
+// progress only in its trace: files fetched and the URL it is on.
+func (p PlanProgress) GoFetches() bool {
+	return p.Stage == "project" || p.Stage == "download" || p.Stage == "graph"
 }
 
 // fetched says how much go has fetched and for how long, once it has run
@@ -365,7 +374,7 @@ func (b *planBuild) addClosure(ctx context.Context) error {
 		return nil
 	}
 	b.setStage("closure", 0)
-	cl, err := cacheClosure(ctx, b.c.Root, b.seeds, b.main, b.ensure())
+	cl, err := cacheClosure(ctx, b.c.Root, b.seeds, b.main, b.ensure(false))
 	if err != nil {
 		return err
 	}
@@ -383,22 +392,29 @@ func (b *planBuild) addClosureResult(cl *closure, why string) {
 	mergeMissing(b.missing, cl.missing)
 }
 
-// ensure returns the downloader for versions the cache lacks; offline,
-// one that refuses them all. go does the download, so go verifies what
-// comes in.
-func (b *planBuild) ensure() ensureFunc {
+// ensure returns the downloader for versions the cache lacks, with their
+// zips when full and their go.mod files alone otherwise; offline, one that
+// refuses them all. go does the download, so go verifies what comes in.
+func (b *planBuild) ensure(full bool) ensureFunc {
 	if b.sel.Offline {
 		return offline
 	}
+	stage, fetch := "graph", cache.DownloadGoMods
+	if full {
+		stage, fetch = "download", cache.Download
+	}
 	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
-		b.setStage("download", len(mods))
-		failed := cache.Download(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
+		b.setStage(stage, len(mods))
+		failed := fetch(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
 		for _, m := range mods {
 			if _, bad := failed[m]; !bad {
 				b.plan.Downloaded = append(b.plan.Downloaded, m)
 			}
 		}
+		// A version the graph needed has its go.mod fetched first and
+		// its zip later, if it is pushed in full: it is listed once.
 		module.Sort(b.plan.Downloaded)
+		b.plan.Downloaded = slices.Compact(b.plan.Downloaded)
 		return failed
 	}
 }
@@ -411,16 +427,25 @@ func (b *planBuild) download(ctx context.Context) error {
 			w.full = true
 		}
 	}
-	var need []module.Version
+	var full, graph []module.Version
 	for m, w := range b.wants {
-		if _, gone := b.missing[m]; !gone && lacksFiles(b.c.Root, m, w.full) {
-			need = append(need, m)
+		if _, gone := b.missing[m]; gone || !lacksFiles(b.c.Root, m, w.full) {
+			continue
+		}
+		if w.full {
+			full = append(full, m)
+		} else {
+			graph = append(graph, m)
 		}
 	}
-	if len(need) == 0 {
-		return nil
+	for _, step := range []struct {
+		need []module.Version
+		full bool
+	}{{full, true}, {graph, false}} {
+		if len(step.need) > 0 && ctx.Err() == nil {
+			mergeMissing(b.missing, b.ensure(step.full)(ctx, dedupe(step.need)))
+		}
 	}
-	mergeMissing(b.missing, b.ensure()(ctx, dedupe(need)))
 	return nil
 }
 
