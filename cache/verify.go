@@ -55,6 +55,9 @@ type VerifyReport struct {
 	Files    int64     `json:"files"`
 	Bytes    int64     `json:"bytes"`
 	Findings []Finding `json:"findings"` // by path, version, kind
+	// Stopped is set on the report of a cancelled run: it covers the
+	// versions checked before the stop, and no module's list.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // Damaged returns the versions with findings, in order. Findings about a
@@ -140,7 +143,7 @@ func readGoSums(projects []string) (goSums, error) {
 }
 
 // Run checks every version, in parallel, then every module's list. A
-// cancelled run returns ctx's error.
+// cancelled run returns ctx's error with what it found until then.
 func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	sums, err := readGoSums(v.opts.Projects)
 	if err != nil {
@@ -163,12 +166,10 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 		v.done.Add(1)
 	})
 	v.opts.ZipHashes.Save() // what was hashed holds even if cancelled
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	stopped := ctx.Err()
 	seen := map[string]bool{}
 	for _, ver := range v.versions {
-		if !seen[ver.Path] {
+		if !seen[ver.Path] && stopped == nil {
 			seen[ver.Path] = true
 			findings = append(findings, checkList(v.root, ver.Path)...)
 		}
@@ -187,9 +188,9 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 		findings = []Finding{} // [] in JSON
 	}
 	return &VerifyReport{
-		Versions: len(v.versions), Files: v.n.files.Load(), Bytes: v.n.bytes.Load(),
-		Findings: findings,
-	}, nil
+		Versions: int(v.done.Load()), Files: v.n.files.Load(), Bytes: v.n.bytes.Load(),
+		Findings: findings, Stopped: stopped != nil,
+	}, stopped
 }
 
 // check verifies one version. Files that are absent are not findings in

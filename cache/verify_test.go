@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 	"golang.org/x/mod/module"
@@ -65,6 +66,28 @@ func TestVerifyCleanCache(t *testing.T) {
 	}
 	if rep.Versions != 8 || rep.Files != files || rep.Bytes < 90_000 {
 		t.Errorf("report %d versions, %d files (want %d), %d bytes", rep.Versions, rep.Files, files, rep.Bytes)
+	}
+}
+
+// A stopped verify reports what it checked before the stop, marked as
+// stopped, along with the context's error.
+func TestVerifyStoppedKeepsWhatItFound(t *testing.T) {
+	fc := fixture.NewCache(t)
+	vs := prScan(t, fc.Root).Select(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	v := NewVerifier(fc.Root, vs, VerifyOptions{Workers: 1, ZipHashes: OpenZipHashes(fc.Root, ZipHashesOff)})
+	go func() {
+		for v.Progress().Versions == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	rep, err := v.Run(ctx)
+	if !errors.Is(err, context.Canceled) || rep == nil || !rep.Stopped {
+		t.Fatalf("Run = %+v, %v; want a stopped report and context.Canceled", rep, err)
+	}
+	if rep.Versions == 0 || rep.Versions >= len(vs) || rep.Files == 0 {
+		t.Errorf("stopped report: %d of %d versions, %d files", rep.Versions, len(vs), rep.Files)
 	}
 }
 

@@ -70,7 +70,14 @@ func (d *verifyDialog) writing() bool { return d.stage == verifyRepairing }
 
 func (d *verifyDialog) start(m *Model) tea.Cmd {
 	if len(d.versions) == 0 {
-		d.stage, d.err = verifyReport, fmt.Errorf("nothing to verify: the cache is empty")
+		why := "the cache is empty"
+		switch {
+		case m.state.Cache == nil:
+			why = "the scan has not finished yet"
+		case m.local.filter.Value() != "":
+			why = "the filter matches no module (esc clears it)"
+		}
+		d.stage, d.err = verifyReport, fmt.Errorf("nothing to verify: %s", why)
 		return nil
 	}
 	ctx := d.background()
@@ -88,6 +95,9 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case verifyDoneMsg:
 		d.report, d.err, d.stage = msg.rep, msg.err, verifyReport
+		if msg.rep != nil && msg.rep.Stopped {
+			d.err = nil // stopped by the user: show what was found so far
+		}
 		d.took = time.Since(d.started)
 		if msg.rep != nil {
 			m.local.setFindings(d.versions, msg.rep.Findings)
@@ -158,12 +168,16 @@ func (d *verifyDialog) view() string {
 	}
 	r := d.report
 	took := units.Elapsed(d.took)
-	if len(r.Findings) == 0 {
-		return d.box(title, []string{
-			st.OKText.Render("✓ sound: ") + fmt.Sprintf("%s, %s, %s hashed in %s", units.Count(r.Versions, "version"), units.Count(r.Files, "file"), units.Bytes(r.Bytes), took),
-		}, keyHint(st, "enter", "close"))
+	var body []string
+	if r.Stopped {
+		body = append(body, st.WarnText.Render(fmt.Sprintf("stopped after %d of %s", r.Versions, units.Count(len(d.versions), "version"))))
 	}
-	body := []string{st.DangerText.Render(fmt.Sprintf("✗ %s in %s", units.Count(len(r.Findings), "finding"), units.Count(len(r.Damaged()), "version")))}
+	if len(r.Findings) == 0 {
+		return d.box(title, append(body,
+			st.OKText.Render("✓ sound: ")+fmt.Sprintf("%s, %s, %s hashed in %s", units.Count(r.Versions, "version"), units.Count(r.Files, "file"), units.Bytes(r.Bytes), took),
+		), keyHint(st, "enter", "close"))
+	}
+	body = append(body, st.DangerText.Render(fmt.Sprintf("✗ %s in %s", units.Count(len(r.Findings), "finding"), units.Count(len(r.Damaged()), "version"))))
 	if r.Serious() {
 		body = append(body, st.DangerText.Render("some disagree with their own hashes or a go.sum: tampering or disk corruption"))
 	}

@@ -69,6 +69,9 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 			}
 			rep, err := a.verify(cmd, c.Root, vs, projects)
 			if err != nil {
+				if rep != nil && !asJSON {
+					a.printFindings(rep) // what an interrupted run found
+				}
 				return err
 			}
 			out := verifyJSON{Report: rep}
@@ -186,6 +189,9 @@ func (a *app) printFindings(rep *cache.VerifyReport) {
 		fmt.Fprintf(w, "  %-12s %s%s\n", f.Kind, f.Detail, tag)
 	}
 	summary := fmt.Sprintf("%s checked (%s, %s)", units.Count(rep.Versions, "version"), units.Count(rep.Files, "file"), units.Bytes(rep.Bytes))
+	if rep.Stopped {
+		summary = "stopped: " + summary
+	}
 	if len(rep.Findings) == 0 {
 		fmt.Fprintf(w, "%s: no damage\n", summary)
 		return
