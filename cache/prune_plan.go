@@ -46,6 +46,7 @@ const (
 	KeptIrreplaceable = "irreplaceable" // private, or no remote has it: not fully evicted without force
 	KeptUnverified    = "unverified"    // no remote reachable to check: not fully evicted without force
 	KeptNoDir         = "no-zip"        // a dir eviction was asked for, but there is no zip to re-extract from
+	KeptNoTree        = "no-tree"       // a dir eviction was asked for, but there is no extracted tree to drop
 )
 
 // Plan is what a prune would do: a value to print, preview and test,
@@ -490,19 +491,26 @@ func (pl *planner) finish() {
 	}
 	if unverified > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%s could not be checked with any remote (unreachable, or answering with an error), so not fully evicted (%s kept); dir evictions still apply. --force evicts them anyway.",
+			"%s could not be checked with any remote (unreachable, or answering with an error), so not fully evicted (%s kept); dir evictions still apply. Forcing (--force, or ! in the TUI) evicts them anyway.",
 			units.Count(unverified, "version"), units.Bytes(unverifiedBytes)))
 	}
 	if irreplaceable > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%s: private or served by no remote, so not fully evicted; --force evicts them anyway.", units.Count(irreplaceable, "version")))
+			"%s: private or served by no remote, so not fully evicted; forcing (--force, or ! in the TUI) evicts them anyway.", units.Count(irreplaceable, "version")))
 	}
 	if forced > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"--force: %s no remote is known to serve will be fully evicted and may be lost for good.", units.Count(forced, "version")))
+			"forced: %s no remote is known to serve will be fully evicted and may be lost for good.", units.Count(forced, "version")))
 	}
 	if !plan.Met && plan.Goal != "" {
-		plan.Notes = append(plan.Notes, "the goal cannot be reached; the rest is kept: "+keptWhy(plan, pl.p.grace()))
+		switch why := keptWhy(plan, pl.p.grace()); {
+		case why != "":
+			plan.Notes = append(plan.Notes, "the goal cannot be reached; the rest is kept: "+why)
+		case pl.p.Mode == ModeDir:
+			plan.Notes = append(plan.Notes, "the goal cannot be reached by dropping extracted trees alone: the zips stay (the full mode removes them too)")
+		default:
+			plan.Notes = append(plan.Notes, "the goal cannot be reached: what prune never removes (the checksum database, unknown files) is more than the goal allows")
+		}
 	}
 	if !pl.c.Atime.Available && pl.c.Atime.Reason != "" {
 		plan.Notes = append(plan.Notes, "last use is unknown ("+pl.c.Atime.Reason+"): least recently used means least recently downloaded")
@@ -554,6 +562,9 @@ func PlanEvict(c *Cache, sel []module.Version, p Policy, avail Replaceable) *Pla
 		switch {
 		case p.Mode == ModeDir && dirEvictable(v):
 			cd.tier = tierDir
+		case p.Mode == ModeDir && v.Has&HasTree == 0:
+			pl.keep(v, v.Bytes(), KeptNoTree)
+			continue
 		case p.Mode == ModeDir:
 			pl.keep(v, v.Bytes(), KeptNoDir)
 			continue

@@ -19,7 +19,7 @@ type pruneDialog struct {
 
 	marks []module.Version // nil for the policy prune
 	mode  cache.Mode       // evictions: dir or full, chosen in the dialog
-	force bool             // evictions: include irreplaceable versions
+	force bool             // evictions: include irreplaceable and recently used versions
 	// avail is what the remotes said of the marks, asked once: tab and y
 	// plan again with the same marks.
 	avail cache.Replaceable
@@ -32,6 +32,7 @@ type pruneDialog struct {
 	largest       []cache.Action
 	summary, kept string
 	irreplaceable int // kept because no remote serves them (again)
+	recent        int // kept because they were used within the grace period
 	err           error
 	pruner        *cache.Pruner
 	result        *cache.PruneResult
@@ -71,6 +72,19 @@ func (d *pruneDialog) writing() bool { return d.stage == stageRunning }
 
 func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
 
+// forcible counts the marked versions the plan keeps that ! would evict:
+// irreplaceable ones (when evicting whole) and recently used ones.
+func (d *pruneDialog) forcible() int {
+	if d.marks == nil || d.force {
+		return 0
+	}
+	n := d.recent
+	if d.mode == cache.ModeFull {
+		n += d.irreplaceable
+	}
+	return n
+}
+
 // replan computes the plan in the background: remote lookups may take a
 // while, and the screen must not freeze meanwhile.
 func (d *pruneDialog) replan(m *Model) tea.Cmd {
@@ -88,6 +102,9 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 		}
 		if marks != nil {
 			pol := cache.Policy{Mode: mode, Force: force}
+			if force {
+				pol.Grace = -1 // only what a go command holds right now stays
+			}
 			if avail == nil && mode != cache.ModeDir && acts.Lookup != nil {
 				avail = cache.AskRemotes(ctx, marks, acts.Lookup)
 			}
@@ -122,6 +139,7 @@ func (d *pruneDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			by := p.ByReason()
 			d.largest, d.summary, d.kept = p.Largest(5), p.Summary(), p.KeptSummary()
 			d.irreplaceable = by[cache.KeptIrreplaceable] + by[cache.KeptUnverified]
+			d.recent = by[cache.KeptRecent]
 		}
 		d.stage = stagePreview
 		return nil
@@ -163,7 +181,7 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 				d.mode, d.force = cache.ModeDir, false
 			}
 			return d.replan(m)
-		case k == "!" && d.marks != nil && d.mode == cache.ModeFull && d.irreplaceable > 0:
+		case k == "!" && d.forcible() > 0:
 			d.stage = stageConfirmForce
 		}
 	case stageConfirmForce:
@@ -222,13 +240,19 @@ func (d *pruneDialog) view() string {
 		return d.box(title, []string{st.Dim.Render("planning: reading the policy and asking remotes which versions they still serve…")},
 			keyHint(st, "esc", "cancel"))
 	case stageConfirmForce:
-		n := d.irreplaceable
-		return d.box(title+": irreplaceable versions", []string{
-			st.DangerText.Render(fmt.Sprintf("%s: served by no remote (or none could be asked).", units.Count(n, "marked version"))),
-			"Removing them whole loses them: go cannot fetch them again.",
-			"",
-			"Remove them anyway?",
-		}, keyHint(st, "y", "yes, remove them", "any other key", "no"))
+		var body []string
+		if n := d.irreplaceable; n > 0 && d.mode == cache.ModeFull {
+			body = append(body,
+				st.DangerText.Render(fmt.Sprintf("%s: served by no remote (or none could be asked).", units.Count(n, "marked version"))),
+				"Removing them whole loses them: go cannot fetch them again.", "")
+		}
+		if n := d.recent; n > 0 {
+			body = append(body,
+				st.WarnText.Render(fmt.Sprintf("%s used within the last %s.", units.Count(n, "marked version"), units.Duration(cache.DefaultGrace))),
+				"A build running right now may be reading them.", "")
+		}
+		body = append(body, "Remove them anyway?")
+		return d.box(title+": protected versions", body, keyHint(st, "y", "yes, remove them", "any other key", "no"))
 	case stageRunning:
 		return d.runningView(title)
 	case stageDone:
@@ -260,9 +284,9 @@ func (d *pruneDialog) previewView(title string) string {
 	}
 	body = append(body, "frees "+st.Bold.Render(units.Bytes(p.Bytes))+" · "+d.summary)
 	if p.Goal != "" {
-		met := st.OKText.Render("✓ met")
+		met := st.OKText.Render("✓ this plan meets it")
 		if !p.Met {
-			met = st.WarnText.Render("✗ not met: everything evictable is not enough")
+			met = st.WarnText.Render("✗ this plan falls short (see below)")
 		}
 		body = append(body, st.Dim.Render("goal ")+p.Goal+"  "+met)
 	}
@@ -303,8 +327,8 @@ func (d *pruneDialog) previewView(title string) string {
 	}
 	if d.marks != nil {
 		hints = append(hints, "tab", "dir/full")
-		if d.mode == cache.ModeFull && d.irreplaceable > 0 {
-			hints = append(hints, "!", "include irreplaceable")
+		if d.forcible() > 0 {
+			hints = append(hints, "!", "include protected")
 		}
 	}
 	hints = append(hints, "esc", "cancel")

@@ -96,7 +96,7 @@ func TestFlowEvictMarked(t *testing.T) {
 	f.keys("d")
 	f.waitFor("Evict 2 marked", "mode", "2 trees (dir)")
 	f.keys("tab") // full
-	s := f.waitFor("1 whole version (full)", "include irreplaceable")
+	s := f.waitFor("1 whole version (full)", "include protected")
 	if !strings.Contains(s, "irreplaceable") {
 		t.Fatalf("gamma should be kept as irreplaceable:\n%s", s)
 	}
@@ -125,6 +125,31 @@ func TestFlowEvictMarked(t *testing.T) {
 	// itself (alpha v1.2.0, gamma v2.0.0...) needs gamma v2.0.0, which is
 	// gone for good: that is what the second confirmation was about.
 	fixture.Go(t, fc.Project, fc.Env, "mod", "download", "example.com/alpha@v1.0.0")
+}
+
+// A marked version used within the grace period is kept, and ! (after a
+// warning) evicts it anyway: the user asked for that version by name.
+func TestFlowEvictRecentWhenForced(t *testing.T) {
+	opts, fc := realSetup(t)
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("/", "g", "a", "m", "enter", "space", "esc")
+	f.waitFor("1 marked")
+	f.keys("d")
+	s := f.waitFor("kept 1 recent", "nothing to do", "! include protected")
+	if strings.Contains(s, "enter evict") {
+		t.Fatalf("a recently used version should not be evicted unasked:\n%s", s)
+	}
+	f.keys("!")
+	f.waitFor("used within the last 1h", "A build running right now", "Remove them anyway?")
+	f.keys("y")
+	f.waitFor("1 tree (dir)", "enter evict")
+	f.keys("enter")
+	f.waitFor("✓ freed")
+	gamma, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	if exists(gamma.Tree) || !exists(gamma.Zip) {
+		t.Errorf("a forced dir eviction should drop the tree and keep the zip")
+	}
 }
 
 // testLookup asks the flow's own sources, as the CLI's lookup asks GOPROXY.

@@ -284,9 +284,9 @@ func (a *app) printPlan(c *cache.Cache, plan *cache.Plan, dryRun bool) {
 	fmt.Fprintf(w, "%s\n", c.Root)
 	fmt.Fprintf(w, "  policy   %s\n", plan.Policy)
 	if plan.Goal != "" {
-		met := "met"
+		met := "this plan meets it"
 		if !plan.Met {
-			met = "NOT met"
+			met = "this plan falls SHORT (see the notes)"
 		}
 		fmt.Fprintf(w, "  goal     %s: %s\n", plan.Goal, met)
 	}
