@@ -69,8 +69,11 @@ func (d *fetchDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	case tea.KeyPressMsg:
 		switch msg.String() {
-		case "esc", "ctrl+c":
+		case "esc", "ctrl+c", "q":
 			if d.running {
+				if msg.String() == "q" {
+					return nil
+				}
 				d.stop()
 				return nil
 			}

@@ -26,6 +26,7 @@ type pushDialog struct {
 	choices []Mirror // config mirrors, then "a URL"
 	choice  int
 	url     textinput.Model
+	empty   bool // enter was pressed with no target typed
 
 	stage   pushStage
 	target  mirror.Target
@@ -102,6 +103,15 @@ func (d *pushDialog) start(m *Model) tea.Cmd {
 	return nil
 }
 
+// stop also closes a target opened for a push that will not run now.
+func (d *pushDialog) stop() {
+	d.dialogBase.stop()
+	if d.stage == pushPreview && d.target != nil {
+		d.target.Close()
+		d.target = nil
+	}
+}
+
 func (d *pushDialog) custom() bool { return d.choice == len(d.choices)-1 }
 
 // plan opens the target and builds the plan in the background: opening
@@ -111,6 +121,7 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 	if d.custom() {
 		to = strings.TrimSpace(d.url.Value())
 		if to == "" {
+			d.empty = true
 			return nil
 		}
 	}
@@ -129,8 +140,9 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		d.mu.Unlock()
 		plan, err := p.Run(ctx)
 		// Planning downloads what the cache lacks; show it whether or
-		// not the push goes ahead.
-		if plan != nil && len(plan.Downloaded) > 0 {
+		// not the push goes ahead, and after a failed or cancelled plan
+		// too, which may have downloaded part of it.
+		if err != nil || len(plan.Downloaded) > 0 {
 			store.Rescan()
 		}
 		if err != nil {
@@ -186,15 +198,12 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			return cmd
 		}
 	case pushPlanning:
-		if k == "esc" {
+		if k == "esc" || k == "q" {
 			m.closeDialog()
 		}
 	case pushPreview:
 		switch {
-		case k == "esc":
-			if d.target != nil {
-				d.target.Close()
-			}
+		case k == "esc" || k == "q":
 			m.closeDialog()
 		case k == "enter" && d.err == nil && len(d.plan.Versions) > 0:
 			return d.run(m)
@@ -204,7 +213,7 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			d.stop() // uploads are atomic: nothing partial is left visible
 		}
 	case pushDone:
-		if k == "esc" || k == "enter" {
+		if k == "esc" || k == "enter" || k == "q" {
 			m.closeDialog()
 		}
 	}
@@ -246,6 +255,9 @@ func (d *pushDialog) view() string {
 		}
 		if d.custom() {
 			body = append(body, "", d.url.View())
+			if d.empty && strings.TrimSpace(d.url.Value()) == "" {
+				body = append(body, st.WarnText.Render("type a target first: a directory, or a URL as shown"))
+			}
 		}
 		return d.box(title, body, keyHint(st, "↑/↓", "choose", "enter", "plan", "esc", "cancel"))
 	case pushPlanning:
@@ -256,10 +268,10 @@ func (d *pushDialog) view() string {
 		if p != nil {
 			pr := p.Progress()
 			body = []string{pr.Headline()}
-			if pr.Current != "" && (pr.Stage == "project" || pr.Stage == "download") {
+			if pr.Current != "" && pr.GoFetches() {
 				body = append(body, st.Dim.Render(pr.Current))
 			}
-			if pr.Total > 0 && pr.Stage != "download" { // go reports downloads only at the end
+			if pr.Total > 0 && !pr.GoFetches() { // go reports downloads only at the end
 				body = append([]string{d.bar.ViewAs(float64(pr.Done) / float64(pr.Total))}, body...)
 			}
 			if pr.Stage == "verify" {

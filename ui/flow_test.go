@@ -270,3 +270,27 @@ func TestFlowResize(t *testing.T) {
 	f.keys("tab")
 	f.waitFor("REMOTE")
 }
+
+// ctrl+c quits from wherever the user is: typing a filter, reading a
+// preview, or while a read-only check runs.
+func TestCtrlCQuitsAnywhere(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		keys []string
+		see  string
+	}{
+		{"filter", []string{"/", "g", "a"}, "/ ga"},
+		{"prune preview", []string{"P"}, "esc cancel"},
+		{"help", []string{"?"}, "any key closes this"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts, _ := realSetup(t)
+			f := startFlow(t, opts, 100, 30)
+			f.waitFor("5 modules")
+			f.keys(tc.keys...)
+			f.waitFor(tc.see)
+			f.keys("ctrl+c")
+			f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+		})
+	}
+}

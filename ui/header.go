@@ -130,13 +130,18 @@ func (m *Model) statusView() string {
 	if len(parts) == 0 {
 		return fit(st.Dim.Render("nothing marked · space marks a version or a whole module"), m.width)
 	}
-	hint := ""
-	if !m.opts.ReadOnly {
-		k := m.keys
-		hint = "  " + keyHint(st, k.Evict.Help().Key, "evict", k.Push.Help().Key, "push",
-			k.Fetch.Help().Key, "fetch", k.Unmark.Help().Key, "unmark")
+	// Only the keys that act on these marks: d and p on the cache's,
+	// f on the remote's.
+	k := m.keys
+	var hints []string
+	if !m.opts.ReadOnly && n > 0 {
+		hints = append(hints, k.Evict.Help().Key, "evict", k.Push.Help().Key, "push")
 	}
-	return fit(strings.Join(parts, "  ")+hint, m.width)
+	if !m.opts.ReadOnly && remote > 0 {
+		hints = append(hints, k.Fetch.Help().Key, "fetch")
+	}
+	hints = append(hints, k.Unmark.Help().Key, "unmark")
+	return fit(strings.Join(parts, "  ")+"  "+keyHint(st, hints...), m.width)
 }
 
 // tildePath shows a local path the way a shell prompt does, with the home

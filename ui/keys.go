@@ -13,7 +13,7 @@ type KeyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Expand, Collapse                        key.Binding
 	Mark, Unmark                            key.Binding
-	Filter, Sort, SwitchPane                key.Binding
+	Filter, Sort, SwitchPane, Back          key.Binding
 	NextRemote, Catalog, Rescan             key.Binding
 	Verify                                  key.Binding
 	Prune, Evict, Push, Fetch               key.Binding // write actions
@@ -39,6 +39,7 @@ func DefaultKeyMap() *KeyMap {
 		Filter:     b("/", "filter", "/"),
 		Sort:       b("s", "sort", "s"),
 		SwitchPane: b("tab", "switch pane", "tab"),
+		Back:       b("esc", "clear filter, close", "esc"),
 		NextRemote: b("R", "next remote", "R"),
 		Catalog:    b("c", "whole remote", "c"),
 		Rescan:     b("r", "rescan", "r"),
@@ -87,10 +88,12 @@ func (k *KeyMap) ShortHelp() []key.Binding {
 		short(k.Expand, "enter", "expand"),
 		short(k.Mark, "space", "mark"),
 		short(k.Filter, "/", "filter"),
-		short(k.SwitchPane, "tab", "pane"),
-		short(k.Prune, "P", "prune"),
+		// On a narrow screen the footer keeps its first entries: how to
+		// learn the rest and how to leave come before the rest.
 		short(k.Help, "?", "keys"),
 		short(k.Quit, "q", "quit"),
+		short(k.SwitchPane, "tab", "pane"),
+		short(k.Prune, "P", "prune"),
 	}
 }
 
@@ -99,7 +102,7 @@ func (k *KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Expand, k.Collapse, k.Filter, k.Sort, k.SwitchPane, k.Rescan},
-		{k.Mark, k.Unmark, k.NextRemote, k.Catalog, k.Verify},
+		{k.Mark, k.Unmark, k.NextRemote, k.Catalog, k.Verify, k.Back},
 		{k.Prune, k.Evict, k.Push, k.Fetch, k.Help, k.Quit},
 	}
 }

@@ -379,7 +379,7 @@ func (c localCols) header(atime bool) string {
 	if !atime {
 		used = "DOWN" // download time stands in when atime shows nothing
 	}
-	s := "  " + fitRight("SIZE", 7) + " "
+	s := "  " + fitRight("SIZE", 8) + " "
 	if c.vers {
 		s += "VERS "
 	}
@@ -410,7 +410,8 @@ func (p *localPane) renderRow(r lrow, c localCols, now time.Time) string {
 	if p.expanded[m.Path] {
 		arrow = "▾"
 	}
-	cells := mark + st.Dim.Render(arrow) + fitRight(units.Bytes(m.Bytes), 7) + " "
+	// 8 wide: the widest size ("1016KiB") keeps a space after the arrow.
+	cells := mark + st.Dim.Render(arrow) + fitRight(units.Bytes(m.Bytes), 8) + " "
 	if c.vers {
 		cells += fitRight(fmt.Sprint(len(m.Versions)), 4) + " "
 	}
@@ -419,7 +420,7 @@ func (p *localPane) renderRow(r lrow, c localCols, now time.Time) string {
 	if p.c.Partial {
 		badge = cache.Complete // states settle only when the scan has seen every file
 	}
-	rest := p.width - 2 - 7 - 1 - 4 - 2
+	rest := p.width - 2 - 8 - 1 - 4 - 2
 	if c.vers {
 		rest -= 5
 	}

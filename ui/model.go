@@ -296,6 +296,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	// ctrl+c quits from anywhere, except that it first stops a write the
+	// user confirmed, so that it ends between two safe steps rather than
+	// with the process; a second ctrl+c then quits.
+	if msg.String() == "ctrl+c" && (m.dialog == nil || !m.dialog.writing()) {
+		m.closeDialog()
+		return tea.Quit
+	}
 	if m.dialog != nil {
 		return m.dialog.update(m, msg)
 	}
@@ -304,9 +311,6 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Batch(cmd, m.selectionChanged())
 	}
 	if m.showHelp {
-		if key.Matches(msg, k.Quit) && msg.String() == "ctrl+c" {
-			return tea.Quit
-		}
 		m.showHelp = false
 		return nil
 	}
@@ -351,7 +355,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.lk.startCatalog(m.remote.current)
 		}
 		return nil
-	case msg.String() == "esc":
+	case key.Matches(msg, k.Back):
 		if m.local.filter.Value() != "" {
 			m.local.clearFilter()
 			return m.selectionChanged()
