@@ -1,11 +1,13 @@
 package cache
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -117,9 +119,22 @@ func evict(root string, a Action, wait time.Duration) (skip string, err error) {
 		return "", err
 	}
 	// The plan came from a scan; under the lock, make sure a dir eviction
-	// still leaves go something to extract from.
-	if a.Mode == ModeDir && (!vd.exists(p.escVer+".zip") || !vd.exists(p.escVer+".mod")) {
-		return "its zip or .mod is gone since the scan; removing the tree now would lose it", nil
+	// still leaves go something to extract from, and that go has not
+	// fetched or extracted what a full eviction would remove since: a
+	// build is using that right now.
+	if a.Mode == ModeDir {
+		if !vd.exists(p.escVer+".zip") || !vd.exists(p.escVer+".mod") {
+			return "its zip or .mod is gone since the scan; removing the tree now would lose it", nil
+		}
+		if err := zipOpens(vd.path(p.escVer + ".zip")); err != nil {
+			return fmt.Sprintf("its zip is damaged (%v), so the tree is the only good copy; run modcache verify --repair", err), nil
+		}
+	}
+	if a.Mode == ModeFull && a.seen != 0 {
+		_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p.treeDir), p.tree))
+		if (a.seen&HasZip == 0 && vd.exists(p.escVer+".zip")) || (a.seen&HasTree == 0 && err == nil) {
+			return "go downloaded or extracted it since the scan: a build is using it", nil
+		}
 	}
 	partial := p.escVer + ".partial"
 	if err := vd.create(partial); err != nil {
@@ -151,6 +166,26 @@ func evict(root string, a Action, wait time.Duration) (skip string, err error) {
 		return "", err
 	}
 	return "", vd.remove(partial)
+}
+
+// CheckRoot refuses a directory that is not a module cache before
+// anything is removed from it: a --modcache pointing at a home or project
+// directory must not have its files taken for go's leftovers.
+func CheckRoot(root string) error {
+	if fi, err := os.Stat(filepath.Join(root, "cache", "download")); err == nil && fi.IsDir() {
+		return nil
+	}
+	return fmt.Errorf("%s does not look like a Go module cache: it has no cache/download directory. modcache removes nothing from it; point --modcache or GOMODCACHE at the directory `go env GOMODCACHE` names", root)
+}
+
+// zipOpens reads a zip's central directory: a truncated or overwritten
+// zip fails here, cheaply, where only hashing finds a flipped byte.
+func zipOpens(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return err
+	}
+	return z.Close()
 }
 
 // deleteTree removes root/dir/name if it exists.

@@ -102,7 +102,10 @@ func saveIndex(path string, s *Scanner, c *Cache) error {
 			InfoSize: v.infoSize, InfoMtime: v.infoMtime, Published: v.published,
 			InfoProblem: v.infoProblem, InfoTainted: v.infoTainted,
 		}
-		if v.has&HasTree != 0 {
+		// A tree with .partial beside it is being extracted (or was
+		// interrupted): files may still arrive in its subdirectories,
+		// which the root's inode and mtime do not show. Measure it anew.
+		if v.has&HasTree != 0 && v.has&HasPartial == 0 {
 			e.TreeDev, e.TreeIno, e.TreeMtime = v.treeDev, v.treeIno, v.treeMtime
 			e.TreeBytes, e.Files, e.TreeAtime = v.tree.bytes.Load(), v.tree.files.Load(), v.tree.atime.Load()
 			v.tree.probeMu.Lock()

@@ -141,6 +141,9 @@ func (p *Pruner) Run(ctx context.Context) (*PruneResult, error) {
 		return nil, fmt.Errorf("module cache %s: %w", p.root, err)
 	}
 	d.Close()
+	if err := CheckRoot(p.root); err != nil {
+		return nil, err
+	}
 	res := NewPruneResult()
 	now := time.Now()
 	plan := p.plan

@@ -26,6 +26,9 @@ type Action struct {
 	// Irreplaceable marks a full eviction of a version no remote is known
 	// to serve again, planned only because Force was set.
 	Irreplaceable bool `json:"irreplaceable,omitempty"`
+	// seen is what the scan the plan came from found of the version, so
+	// that the eviction can tell whether go has been at it since.
+	seen Has
 }
 
 // Kept is a version a rule protected from an eviction.
@@ -466,7 +469,7 @@ func (pl *planner) finish() {
 			}
 			plan.Actions = append(plan.Actions, Action{
 				Path: c.v.Path, Version: c.v.Version, Mode: mode, Bytes: c.bytes(),
-				Used: c.v.Used(), Reason: c.reason, Irreplaceable: c.irrepl,
+				Used: c.v.Used(), Reason: c.reason, Irreplaceable: c.irrepl, seen: c.v.Has,
 			})
 			plan.Bytes += c.bytes()
 			if c.irrepl {

@@ -400,3 +400,65 @@ func TestPruneCancelStopsBetweenVersions(t *testing.T) {
 	prRun(t, fc.Root, plan)
 	fc.Sound(t, fc.Proxy.URL())
 }
+
+// Under the version lock, an eviction checks the scan's picture still
+// holds: a dir eviction keeps a tree whose zip is damaged (the tree is
+// then the only good copy), and a full eviction leaves a version go has
+// downloaded since the scan (a build is using it).
+func TestPruneRechecksUnderTheLock(t *testing.T) {
+	fc := fixture.NewCache(t)
+	fc.AgeAll(t, longAgo)
+	c := prScan(t, fc.Root)
+
+	// alpha v1.2.0: its zip is truncated after the scan.
+	_, alpha := fc.Files(t, "example.com/alpha", "v1.2.0")
+	os.Chmod(alpha+".zip", 0o644)
+	if err := os.Truncate(alpha+".zip", 100); err != nil {
+		t.Fatal(err)
+	}
+	plan := PlanEvict(c, []module.Version{{Path: "example.com/alpha", Version: "v1.2.0"}}, Policy{Mode: ModeDir, Grace: -1}, allAvailable)
+	res := prRun(t, fc.Root, plan)
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "zip is damaged") {
+		t.Errorf("dir eviction over a damaged zip: done %v skipped %+v", res.Done, res.Skipped)
+	}
+	if got := prFiles(t, fc, "example.com/alpha", "v1.2.0"); !strings.HasPrefix(got, "tree ") {
+		t.Errorf("the only good copy was removed: %s", got)
+	}
+
+	// beta v1.0.0 is graph-only in the scan; go then downloads it whole.
+	plan = PlanEvict(c, []module.Version{{Path: "example.com/beta", Version: "v1.0.0"}}, Policy{Mode: ModeFull, Grace: -1, Force: true}, allAvailable)
+	if len(plan.Actions) != 1 {
+		t.Fatalf("plan: %+v", plan)
+	}
+	fixture.Go(t, fc.Project, fc.Env, "mod", "download", "example.com/beta@v1.0.0")
+	res = prRun(t, fc.Root, plan)
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "downloaded or extracted it since the scan") {
+		t.Errorf("full eviction of a version go just fetched: done %v skipped %+v", res.Done, res.Skipped)
+	}
+	if got := prFiles(t, fc, "example.com/beta", "v1.0.0"); got != "tree .zip .ziphash .mod .info .lock" {
+		t.Errorf("what go fetched was touched: %s", got)
+	}
+}
+
+// A directory that is not a module cache (no cache/download) is never
+// pruned, even where its names look like go's leftovers.
+func TestPruneRefusesANonCache(t *testing.T) {
+	home := t.TempDir()
+	left := filepath.Join(home, "work@v1.0.0.tmp-20240101")
+	os.MkdirAll(left, 0o755)
+	os.WriteFile(filepath.Join(left, "thesis.txt"), []byte("precious"), 0o644)
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	os.Chtimes(left, old, old)
+	c := prScan(t, home)
+	plan := prPlan(t, c, Policy{TTL: time.Hour, Grace: -1}, allAvailable)
+	_, err := NewPruner(home, plan, PruneOptions{}).Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "does not look like a Go module cache") {
+		t.Errorf("prune of a non-cache: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(left, "thesis.txt")); err != nil {
+		t.Errorf("a file outside any module cache was removed: %v", err)
+	}
+	if _, err := Repair(context.Background(), home, nil, RepairOptions{}); err == nil {
+		t.Error("repair of a non-cache went ahead")
+	}
+}

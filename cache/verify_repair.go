@@ -59,6 +59,9 @@ type RepairOptions struct {
 // "fixed" by rewriting .ziphash. Stopping Repair never loses a version: a
 // version evicted is installed again before it returns.
 func Repair(ctx context.Context, root string, findings []Finding, opts RepairOptions) (*RepairResult, error) {
+	if err := CheckRoot(root); err != nil {
+		return nil, err
+	}
 	res := &RepairResult{Repaired: []Repaired{}, Relisted: []string{}, Skipped: []Skip{}, Kept: []Skip{}}
 	byVersion := map[module.Version][]Finding{}
 	lists := map[string]bool{}
@@ -94,7 +97,10 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 		return res, ctx.Err() // nothing was evicted yet
 	}
 
-	var trees, replaced []module.Version
+	// partly are full evictions that failed part way: not repaired, but
+	// the good copy is installed all the same, which completes whatever
+	// the eviction did remove.
+	var trees, replaced, partly []module.Version
 	for _, mv := range versions {
 		if ctx.Err() != nil {
 			break // what was evicted is installed below
@@ -107,11 +113,9 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 		skip, err := evict(root, Action{Path: mv.Path, Version: mv.Version, Mode: modes[mv]}, defaultLockWait)
 		switch {
 		case err != nil && modes[mv] == ModeFull:
-			// It may have stopped part way: go's install of the good copy
-			// completes the version (and clears the .partial) all the same.
-			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", item, err))
-			res.Repaired = append(res.Repaired, Repaired{Path: mv.Path, Version: mv.Version, Mode: ModeFull})
+			res.Errors = append(res.Errors, fmt.Errorf("%s: evicting the damaged copy failed: %w", item, err))
 			replaced = append(replaced, mv)
+			partly = append(partly, mv)
 		case err != nil:
 			res.Errors = append(res.Errors, fmt.Errorf("%s: %w", item, err))
 		case skip != "":
@@ -146,6 +150,11 @@ func Repair(ctx context.Context, root string, findings []Finding, opts RepairOpt
 			}
 		}
 		sort.Strings(res.Relisted)
+	}
+	for _, mv := range partly {
+		if msg, bad := failed[mv]; bad {
+			res.Errors = append(res.Errors, fmt.Errorf("%s@%s: installing the good copy after that failed too: %s", mv.Path, mv.Version, msg))
+		}
 	}
 	for i := range res.Repaired {
 		r := &res.Repaired[i]

@@ -275,6 +275,27 @@ func TestRepairWithoutGoodCopyLeavesDamage(t *testing.T) {
 	fc.Sound(t, "off")
 }
 
+// A full eviction that fails (here an .info that is a directory, which
+// the safe delete will not remove) is reported as a failure, never as a
+// repair, though the good copy is installed over what it did remove.
+func TestRepairReportsAFailedEviction(t *testing.T) {
+	fc := fixture.NewCache(t)
+	f, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
+	os.Remove(f.Info)
+	os.MkdirAll(filepath.Join(f.Info, "x"), 0o755)
+	rep := prVerify(t, fc.Root)
+	if len(rep.Findings) == 0 {
+		t.Fatal("an .info that is a directory is not found")
+	}
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: fc.Env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Repaired) != 0 || len(res.Errors) == 0 || !strings.Contains(res.Errors[0].Error(), "evicting the damaged copy failed") {
+		t.Errorf("repaired %+v, errors %v", res.Repaired, res.Errors)
+	}
+}
+
 // TestRepairRefusesTheSameDamageBack: a GOPROXY that is the cache itself
 // (an offline setup people use) serves damage back, and with GOSUMDB off go
 // accepts it. A tampered zip is exposed by the .ziphash go recorded at

@@ -79,6 +79,11 @@ func (a *app) scan(ctx context.Context) (*cache.Cache, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A wrong --modcache (a GOPATH, a home) reads as a cache of unknown
+	// files; say so once, before the numbers.
+	if err := cache.CheckRoot(root); err != nil && (len(c.Unknown) > 0 || len(c.Strays) > 0 || len(c.Modules) > 0) {
+		fmt.Fprintf(a.stderr, "modcache: warning: %v\n", err)
+	}
 	return c, nil
 }
 
