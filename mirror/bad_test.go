@@ -206,6 +206,80 @@ func TestServerErrors(t *testing.T) {
 	}
 }
 
+// TestPutRedirectFails: a server that answers an upload with a redirect
+// (to a login page, say) has stored nothing; net/http would follow it with
+// a GET whose 200 must not pass for a stored file.
+func TestPutRedirectFails(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	srv := newPutStore(t, func(w http.ResponseWriter, r *http.Request, name string) bool {
+		switch {
+		case r.Method == http.MethodPut:
+			http.Redirect(w, r, "/login", http.StatusFound)
+		case r.URL.Path == "/login":
+			io.WriteString(w, "please log in")
+		default:
+			return false
+		}
+		return true
+	})
+	ctx := context.Background()
+	tg, err := Open(ctx, srv.URL+"/repo/", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) == 0 || res.Sent > 0 {
+		t.Fatalf("sent %d files, %d failures; want every upload to fail", res.Sent, len(res.Failures))
+	}
+	if msg := res.Failures[0].Error(); !strings.Contains(msg, "redirect to") || !strings.Contains(msg, "/login") {
+		t.Errorf("failure %q does not say the upload was redirected", msg)
+	}
+}
+
+// TestChangedSinceCheckedRefused: a zip written after the plan checked it
+// is not what was checked, so it is not pushed.
+func TestChangedSinceCheckedRefused(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	ctx := context.Background()
+	dest := filepath.Join(t.TempDir(), "mirror")
+	tg, err := Open(ctx, dest, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := cache.PathsFor(c.Root, "example.com/alpha", "v1.2.0")
+	os.Chmod(f.Zip, 0o644)
+	data, _ := os.ReadFile(f.Zip)
+	data[200] ^= 0xff
+	if err := os.WriteFile(f.Zip, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Second)
+	os.Chtimes(f.Zip, later, later)
+	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "written since it was checked") {
+		t.Fatalf("failures %v; want the changed zip refused", res.Failures)
+	}
+	if exists(filepath.Join(dest, "example.com/alpha/@v/v1.2.0.zip")) || exists(filepath.Join(dest, "example.com/alpha/@v/list")) {
+		t.Error("the changed zip, or a list naming it, reached the mirror")
+	}
+}
+
 // TestInterruptedPut: a copy cancelled half way leaves neither the file
 // nor its temp file behind.
 func TestInterruptedPut(t *testing.T) {

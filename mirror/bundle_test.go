@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -162,6 +164,24 @@ func TestBundleRejectsEscapes(t *testing.T) {
 		&Manifest{Format: BundleFormat, Files: []ManifestFile{{Name: "example.com/a/@v/v1.0.0.mod", Size: 4, SHA256: strings.Repeat("0", 64)}}})
 	if _, err := Import(context.Background(), bundle, ImportDest{ModCache: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "does not match the manifest") {
 		t.Errorf("Import of a tampered entry = %v", err)
+	}
+
+	// Entries the manifest vouches for that go would choke on: a lookup
+	// that is no checksum database record, an .info without its .mod.
+	xxxx := sha256.Sum256([]byte("xxxx"))
+	for name, want := range map[string]string{
+		"sumdb/sum.golang.org/lookup/example.com/a@v1.0.0": "malformed checksum database record",
+		"example.com/a/@v/v1.0.0.info":                     ".info without its .mod",
+	} {
+		bundle := writeTarGz(t, []tar.Header{{Typeflag: tar.TypeReg, Name: name, Size: 4, Mode: 0o644}},
+			&Manifest{Format: BundleFormat, Files: []ManifestFile{{Name: name, Size: 4, SHA256: hex.EncodeToString(xxxx[:])}}})
+		dest := filepath.Join(t.TempDir(), "modcache")
+		if _, err := Import(context.Background(), bundle, ImportDest{ModCache: dest}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Import of %s = %v, want %q", name, err, want)
+		}
+		if exists(dest) {
+			t.Errorf("import of %s wrote %v", name, listFiles(t, dest))
+		}
 	}
 }
 

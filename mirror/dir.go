@@ -175,6 +175,13 @@ func (d *dirTarget) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Only a regular file: opening a FIFO someone left there would block
+	// for good.
+	if fi, err := os.Lstat(p); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", p)
+	}
 	return os.ReadFile(p)
 }
 

@@ -61,6 +61,11 @@ func newHTTPPut(u *url.URL, opts Options) (*httpTarget, error) {
 		if via[0].URL.Scheme == "https" && req.URL.Scheme != "https" {
 			return fmt.Errorf("redirected from https to insecure %s", req.URL.Redacted())
 		}
+		// net/http turns a PUT answered with 301, 302 or 303 into a GET,
+		// whose 200 (a login page, say) would pass for a stored file.
+		if req.Method != via[0].Method {
+			return fmt.Errorf("the server answered the %s with a redirect to %s, which would drop the upload; give the mirror's final URL", via[0].Method, req.URL.Redacted())
+		}
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
 		}

@@ -212,9 +212,22 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 			return fmt.Errorf(".mod hashes to %s; the manifest says %q", have, want)
 		}
 	case KindInfo:
+		if _, ok := b.files[strings.TrimSuffix(name, ".info")+".mod"]; !ok {
+			return errors.New(".info without its .mod")
+		}
 		if problem := cache.CheckInfoFile(p, m.Version); problem != "" {
 			return errors.New(problem)
 		}
+	case KindSumDB:
+		if fn.Path == "" {
+			return nil // a tile or supported: go checks tiles against signed heads
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		// go trusts a cached lookup and rejects the module over a bad one.
+		return checkLookup(data, fn.Path, fn.Version)
 	}
 	return nil
 }

@@ -69,8 +69,8 @@ func listedVersions(ctx context.Context, get func(context.Context, string) ([]by
 // fileName is one parsed GOPROXY-tree name.
 type fileName struct {
 	Kind    string
-	Path    string // module path, unescaped (not for sumdb)
-	Version string // canonical version (info, mod, zip)
+	Path    string // module path, unescaped (for sumdb, a lookup's only)
+	Version string // canonical version (info, mod, zip, a sumdb lookup)
 }
 
 // parseName checks a name from an untrusted source (a bundle, a listing)
@@ -131,7 +131,7 @@ func parseSumDBName(name, rest string) (fileName, error) {
 	bad := func(why string) (fileName, error) {
 		return fileName{}, fmt.Errorf("invalid name %q in a GOPROXY tree: %s", name, why)
 	}
-	var db, endpoint string
+	var db, endpoint, lookupPath, lookupVersion string
 	for _, sep := range []string{"/supported", "/lookup/", "/tile/"} {
 		if i := strings.Index(rest, sep); i > 0 && (db == "" || i < len(db)) {
 			db, endpoint = rest[:i], rest[i+1:]
@@ -154,6 +154,7 @@ func parseSumDBName(name, rest string) (fileName, error) {
 		if !ok || err1 != nil || err2 != nil || module.Check(p, v) != nil {
 			return bad("invalid checksum database lookup")
 		}
+		lookupPath, lookupVersion = p, v
 	case strings.HasPrefix(endpoint, "tile/"):
 		if _, err := tlog.ParseTilePath(endpoint); err != nil {
 			return bad("invalid checksum database tile")
@@ -161,5 +162,6 @@ func parseSumDBName(name, rest string) (fileName, error) {
 	default:
 		return bad("not a checksum database file")
 	}
-	return fileName{Kind: KindSumDB}, nil
+	// A lookup names its version, so its record can be checked.
+	return fileName{Kind: KindSumDB, Path: lookupPath, Version: lookupVersion}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -63,6 +64,27 @@ func typeName(v any) string {
 		return "*mirror.httpTarget"
 	}
 	return "?"
+}
+
+// A target inside the module cache is refused before anything is
+// written: its files would sit among go's.
+func TestTargetInsideTheCacheRefused(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	sel := Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}
+	for _, to := range []string{c.Root, filepath.Join(c.Root, "mirror"), "bundle://" + filepath.ToSlash(filepath.Join(c.Root, "cache", "b.tar.gz"))} {
+		tg, err := Open(context.Background(), to, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = BuildPlan(context.Background(), scan(t, c.Root), sel, tg)
+		if err == nil || !strings.Contains(err.Error(), "inside the module cache") {
+			t.Errorf("push to %s: %v", to, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(c.Root, "example.com", "alpha", "@v")); err == nil {
+		t.Error("something was written into the cache")
+	}
 }
 
 func TestParseName(t *testing.T) {
@@ -146,15 +168,15 @@ func TestClientSettings(t *testing.T) {
 		{Path: "example.com/pub", Version: "v1.0.0"},
 	}}
 	dir, _ := newDir("/srv/goproxy", false)
-	s := clientSettings(dir, plan, []string{"sum.golang.org"}, []string{"GOPRIVATE=corp.example.com"})
+	s := clientSettings(dir, plan, []string{"sum.golang.org"}, nil, []string{"GOPRIVATE=corp.example.com"})
 	if s.GOPROXY != "file:///srv/goproxy" || s.GONOPROXY != "none" || s.GONOSUMDB != "corp.example.com" || s.GOSUMDB != "" {
 		t.Errorf("private modules: %+v", s)
 	}
-	s = clientSettings(dir, plan, []string{"sumdb.test"}, []string{"GOSUMDB=sumdb.test+abcd+key http://127.0.0.1:1"})
+	s = clientSettings(dir, plan, []string{"sumdb.test"}, nil, []string{"GOSUMDB=sumdb.test+abcd+key http://127.0.0.1:1"})
 	if s.GOSUMDB != "sumdb.test+abcd+key" || s.GONOPROXY != "" {
 		t.Errorf("GOSUMDB with URL: %+v", s)
 	}
-	s = clientSettings(dir, plan, nil, nil)
+	s = clientSettings(dir, plan, nil, nil, nil)
 	if len(s.Notes) == 0 || !strings.Contains(s.Notes[0], "no records of the checksum database sum.golang.org") {
 		t.Errorf("no cached sumdb: %+v", s)
 	}

@@ -3,10 +3,12 @@ package mirror
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
 	"github.com/modcache/modcache/internal/gocmd"
 )
@@ -64,4 +66,32 @@ func TestOfflineBuild(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(mirror)))
 	defer srv.Close()
 	buildFresh(t, c, srv.URL, db.VKey)
+}
+
+// A cached lookup that is not a record go would have written is never
+// pushed (go would reject the module over it), and the settings say which
+// versions the mirror has no record of.
+func TestBadLookupNotPushed(t *testing.T) {
+	t.Parallel()
+	c, db := fixture.NewCacheWithSumDB(t)
+	db.Stop()
+	lookup := cache.SumDBLookupPath(c.Root, db.Name, "example.com/alpha", "v1.2.0")
+	os.Chmod(lookup, 0o644)
+	if err := os.WriteFile(lookup, []byte("garbage\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mirror := filepath.Join(t.TempDir(), "mirror")
+	plan, _ := push(t, c, projectSelection(c), mirror)
+	for _, f := range plan.SumDB {
+		if strings.Contains(f.Name, "lookup/example.com/alpha@v1.2.0") {
+			t.Errorf("the garbage lookup is in the plan: %s", f.Name)
+		}
+	}
+	if exists(filepath.Join(mirror, "sumdb", db.Name, "lookup", "example.com", "alpha@v1.2.0")) {
+		t.Error("the garbage lookup was pushed")
+	}
+	notes := strings.Join(plan.Settings.Notes, "\n")
+	if !strings.Contains(notes, "no "+db.Name+" record of") || !strings.Contains(notes, "example.com/alpha@v1.2.0") {
+		t.Errorf("settings notes do not name the version without a record:\n%s", notes)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -277,6 +278,9 @@ type planBuild struct {
 	main    *mainModule               // the project's, if any
 	sums    *cache.KnownSums
 	dbs     []string // checksum databases with files in the plan
+	// unrecorded are the planned versions with no checksum database
+	// record to push.
+	unrecorded []string
 }
 
 // Run builds the plan: select the versions, add what they need to build,
@@ -292,6 +296,9 @@ func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 	}
 	if p.t != nil {
 		b.plan.Target, b.plan.features = p.t.String(), p.t.Features()
+		if err := outsideCache(p.t, p.c.Root); err != nil {
+			return nil, err
+		}
 	}
 	for _, step := range []func(context.Context) error{b.selectVersions, b.addProject, b.addClosure, b.download, b.verify, b.addSumDB, b.checkTarget} {
 		if err := step(ctx); err != nil {
@@ -301,8 +308,27 @@ func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 			return nil, err
 		}
 	}
-	b.plan.Settings = clientSettings(p.t, b.plan, b.dbs, p.sel.Env)
+	b.plan.Settings = clientSettings(p.t, b.plan, b.dbs, b.unrecorded, p.sel.Env)
 	return b.plan, nil
+}
+
+// outsideCache refuses a target that writes into the module cache: its
+// files would sit among go's as files go never wrote.
+func outsideCache(t Target, root string) error {
+	var dir string
+	switch t := t.(type) {
+	case *dirTarget:
+		dir = t.root
+	case *bundleTarget:
+		dir = filepath.Dir(t.path)
+	default:
+		return nil
+	}
+	rel, err := filepath.Rel(root, dir)
+	if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return fmt.Errorf("mirror %s is inside the module cache %s; push to a directory outside it", t, root)
+	}
+	return nil
 }
 
 func (b *planBuild) add(m module.Version, full bool, why string) {
@@ -505,7 +531,7 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.plan.SumDB, b.dbs, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
+	b.plan.SumDB, b.dbs, b.unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
 	return err
 }
 
@@ -520,13 +546,18 @@ func (b *planBuild) checkTarget(ctx context.Context) error {
 		mu    sync.Mutex
 		first error
 	)
+	// The first failure ends the check: a target that is down or refuses
+	// us answers every file the same way, one timeout after another.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	parallel.Each(ctx, 8, len(files), func(i int) {
 		defer b.done.Add(1)
 		same, err := b.t.Same(ctx, files[i].Name, files[i].src)
 		if err != nil {
 			mu.Lock()
-			if first == nil {
+			if first == nil && ctx.Err() == nil {
 				first = fmt.Errorf("checking what %s holds: %s: %v", b.t, files[i].Name, err)
+				cancel()
 			}
 			mu.Unlock()
 			return

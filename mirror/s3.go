@@ -80,7 +80,10 @@ func newS3(ctx context.Context, u *url.URL, opts Options) (*s3Target, error) {
 			&credentials.FileAWSCredentials{},
 		})
 	}
-	c, err := minio.New(endpoint, &minio.Options{Creds: creds, Secure: secure, Region: region, Transport: opts.httpTransport()})
+	// minio-go retries a request ten times with growing pauses by
+	// default, so a server that is down took minutes to say so; a push
+	// resumes anyway, so two tries are enough.
+	c, err := minio.New(endpoint, &minio.Options{Creds: creds, Secure: secure, Region: region, Transport: opts.httpTransport(), MaxRetries: 2})
 	if err != nil {
 		return nil, fmt.Errorf("S3 endpoint %s: %v", endpoint, err)
 	}

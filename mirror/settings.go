@@ -8,6 +8,7 @@ import (
 	"golang.org/x/mod/module"
 
 	"github.com/modcache/modcache/internal/gocmd"
+	"github.com/modcache/modcache/internal/units"
 )
 
 // ClientSettings are the go environment settings that make clients use a
@@ -39,8 +40,12 @@ func (s ClientSettings) Env() []string {
 	return env
 }
 
-func clientSettings(t Target, plan *Plan, dbs []string, env []string) ClientSettings {
+// clientSettings works out the settings, with notes for what they cannot
+// cover. unrecorded are the pushed versions with no checksum database
+// record to serve.
+func clientSettings(t Target, plan *Plan, dbs, unrecorded []string, env []string) ClientSettings {
 	var s ClientSettings
+	served := "" // the checksum database the mirror serves, if any
 	if t != nil {
 		s.GOPROXY, s.Notes = proxyURL(t)
 	}
@@ -60,8 +65,11 @@ func clientSettings(t Target, plan *Plan, dbs []string, env []string) ClientSett
 		case !slices.Contains(dbs, name):
 			s.Notes = append(s.Notes, fmt.Sprintf("the module cache holds no records of the checksum database %s: clients need complete go.sum files, or GONOSUMDB/GOSUMDB=off", name))
 		case len(f) == 2:
+			served = name
 			s.GOSUMDB = f[0]
 			s.Notes = append(s.Notes, "GOSUMDB without its URL, so go asks the mirror for the checksum database")
+		default:
+			served = name
 		}
 	}
 
@@ -81,6 +89,24 @@ func clientSettings(t Target, plan *Plan, dbs []string, env []string) ClientSett
 		if noProxy != "" && noProxy != "none" && module.MatchPrefixPatterns(noProxy, v.Path) {
 			s.GONOPROXY = "none"
 		}
+	}
+	// go caches a record only when it had to ask the database (no go.sum
+	// line yet), so versions fetched for projects with complete go.sum
+	// files often have none; a client without those lines fails on them.
+	var public []string
+	for _, mv := range unrecorded {
+		if p, _, _ := strings.Cut(mv, "@"); noSumDB == "" || !module.MatchPrefixPatterns(noSumDB, p) {
+			public = append(public, mv)
+		}
+	}
+	if served != "" && len(public) > 0 {
+		shown := public[:min(3, len(public))]
+		more := ""
+		if len(public) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(public)-len(shown))
+		}
+		s.Notes = append(s.Notes, fmt.Sprintf("the module cache has no %s record of %s (%s%s): clients need their lines in go.sum; a `go mod download` of them outside any module, online, records them for the next push",
+			served, units.Count(len(public), "pushed version"), strings.Join(shown, ", "), more))
 	}
 	return s
 }

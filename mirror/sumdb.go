@@ -1,6 +1,8 @@
 package mirror
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -26,31 +28,43 @@ import (
 // tile (proofs need tiles beyond the ones a single record touches), the
 // cached lookup of every version in the plan, and last a supported file
 // for each database that has any. It also returns the names of the
-// databases (of those cached, in dbs) that have files.
-func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []string, error) {
+// databases (of those cached, in dbs) that have files, and the versions
+// with no sound lookup in any of them, which a client can check only
+// against its go.sum. A lookup that is not a record go would have cached
+// is never pushed: go rejects the whole module over it.
+func sumdbFiles(root string, dbs []string, versions []*VersionPlan) (files []*File, withFiles []string, unrecorded []string, err error) {
 	base := filepath.Join(root, "cache", "download", "sumdb")
 	// Each version's lookup name, escaped once for every database.
-	var lookups [][2]string
+	type lookup struct {
+		v               *VersionPlan
+		escPath, escVer string
+		found           bool
+	}
+	var lookups []*lookup
 	for _, v := range versions {
 		escPath, err1 := module.EscapePath(v.Path)
 		escVer, err2 := module.EscapeVersion(v.Version)
 		if err1 == nil && err2 == nil {
-			lookups = append(lookups, [2]string{escPath, escVer})
+			lookups = append(lookups, &lookup{v: v, escPath: escPath, escVer: escVer})
 		}
 	}
-	var files, supported []*File
-	var withFiles []string
+	var supported []*File
 	for _, db := range dbs {
 		n := len(files)
 		tiles, err := tileFiles(filepath.Join(base, db), db)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		files = append(files, tiles...)
 		for _, l := range lookups {
-			p := cache.SumDBLookupPath(root, db, l[0], l[1])
-			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() {
-				addSumDBFile(&files, db, "lookup/"+l[0]+"@"+l[1], p, fi.Size())
+			p := cache.SumDBLookupPath(root, db, l.escPath, l.escVer)
+			fi, err := os.Lstat(p)
+			if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxLookup {
+				continue
+			}
+			if data, err := os.ReadFile(p); err == nil && checkLookup(data, l.v.Path, l.v.Version) == nil {
+				addSumDBFile(&files, db, "lookup/"+l.escPath+"@"+l.escVer, p, fi.Size())
+				l.found = true
 			}
 		}
 		if len(files) > n {
@@ -58,7 +72,37 @@ func sumdbFiles(root string, dbs []string, versions []*VersionPlan) ([]*File, []
 			supported = append(supported, &File{Name: "sumdb/" + db + "/supported", src: BytesSource(nil)})
 		}
 	}
-	return append(files, supported...), withFiles, nil
+	for _, l := range lookups {
+		if !l.found {
+			unrecorded = append(unrecorded, l.v.Path+"@"+l.v.Version)
+		}
+	}
+	return append(files, supported...), withFiles, unrecorded, nil
+}
+
+// maxLookup bounds a lookup file: a record is a few go.sum lines and a
+// signed tree head.
+const maxLookup = 64 << 10
+
+// checkLookup says why data is not the lookup go caches for path@version:
+// the record's number, its go.sum lines (naming that version), a blank
+// line, and the signed tree head. The signature is checked by the client,
+// which knows the database's key.
+func checkLookup(data []byte, path, version string) error {
+	_, text, rest, err := tlog.ParseRecord(data)
+	if err != nil {
+		return fmt.Errorf("malformed checksum database record: %v", err)
+	}
+	if len(rest) == 0 {
+		return errors.New("checksum database record without its signed tree head")
+	}
+	prefix := path + " " + version
+	for line := range strings.SplitSeq(string(text), "\n") {
+		if strings.HasPrefix(line, prefix+" h1:") || strings.HasPrefix(line, prefix+"/go.mod h1:") {
+			return nil
+		}
+	}
+	return fmt.Errorf("checksum database record does not name %s@%s", path, version)
 }
 
 // tileFiles returns a database's cached tiles, plus the narrower partial

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -210,6 +211,9 @@ type Source struct {
 	Path string // local file, opened without moving its atime
 	Data []byte // used when Path is ""
 	Size int64
+	// mtime, when set, is the file's modification time when it was
+	// checked: a file written since is not what was checked.
+	mtime time.Time
 
 	once sync.Once
 	sum  string
@@ -218,6 +222,11 @@ type Source struct {
 
 // FileSource describes a local file of known size.
 func FileSource(path string, size int64) *Source { return &Source{Path: path, Size: size} }
+
+// checkedSource describes a local file as it was when it was checked.
+func checkedSource(path string, fi fs.FileInfo) *Source {
+	return &Source{Path: path, Size: fi.Size(), mtime: fi.ModTime()}
+}
 
 // BytesSource describes in-memory content.
 func BytesSource(data []byte) *Source { return &Source{Data: data, Size: int64(len(data))} }
@@ -232,11 +241,16 @@ func (s *Source) Open() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi, err := f.Stat(); err != nil || fi.Size() != s.Size {
+	fi, err := f.Stat()
+	switch {
+	case err != nil:
+	case fi.Size() != s.Size:
+		err = fmt.Errorf("%s changed size since the plan (%d, now %d bytes); plan again", s.Path, s.Size, fi.Size())
+	case !s.mtime.IsZero() && !fi.ModTime().Equal(s.mtime):
+		err = fmt.Errorf("%s was written since it was checked; plan again", s.Path)
+	}
+	if err != nil {
 		f.Close()
-		if err == nil {
-			err = fmt.Errorf("%s changed size since the plan (%d, now %d bytes); plan again", s.Path, s.Size, fi.Size())
-		}
 		return nil, err
 	}
 	return f, nil

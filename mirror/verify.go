@@ -83,7 +83,7 @@ func (v *verifier) verify(m module.Version, full bool) (*VersionPlan, string) {
 
 	add := func(kind, path string, fi fs.FileInfo) {
 		name, _ := versionName(m.Path, m.Version, kind)
-		vp.Files = append(vp.Files, &File{Name: name, Size: fi.Size(), src: FileSource(path, fi.Size())})
+		vp.Files = append(vp.Files, &File{Name: name, Size: fi.Size(), src: checkedSource(path, fi)})
 	}
 	add(KindMod, f.Mod, modFi)
 	if infoFi != nil {

@@ -84,7 +84,8 @@ Targets:
                                           S3 or compatible; credentials from AWS_ACCESS_KEY_ID
                                           and AWS_SECRET_ACCESS_KEY, ~/.aws/credentials, or the config
   https://host/path/                      HTTP PUT (WebDAV, nginx dav_methods PUT), .netrc credentials
-  bundle:///tmp/deps.tar.gz or .tar.zst   one archive for 'modcache import' on the other side
+  bundle:///tmp/deps.tar.gz or .tar.zst   one archive for 'modcache import' on the other side,
+                                          written anew by each push (it replaces the file)
 
 A re-run skips files the mirror already has with the same bytes, so an
 interrupted push resumes where it stopped.`,
@@ -181,7 +182,7 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 			return jerr
 		}
 	} else {
-		a.printPushResult(plan, res, t)
+		a.printPushResult(plan, res, t, len(confirmErrs) == 0)
 		for _, e := range confirmErrs {
 			fmt.Fprintln(a.stderr, "modcache: check after push:", e)
 		}
@@ -328,7 +329,9 @@ func (a *app) printRefusals(plan *mirror.Plan) {
 	}
 }
 
-func (a *app) printPushResult(plan *mirror.Plan, res *mirror.Result, t mirror.Target) {
+// printPushResult prints what the push did, and how to use the mirror once
+// it holds everything (complete: no file failed, nor the check after).
+func (a *app) printPushResult(plan *mirror.Plan, res *mirror.Result, t mirror.Target, checked bool) {
 	w := a.stdout
 	rate := ""
 	if s := res.Elapsed.Seconds(); s > 0 && res.Bytes > 0 {
@@ -338,10 +341,19 @@ func (a *app) printPushResult(plan *mirror.Plan, res *mirror.Result, t mirror.Ta
 		units.Count(res.Sent, "file"), units.Bytes(res.Bytes), res.Target, units.Elapsed(res.Elapsed), rate, res.Skipped, units.Count(res.Lists, "list"))
 	a.printRefusals(plan)
 	if len(res.Failures) > 0 {
+		// A target that refuses us refuses every file alike: the first
+		// few say why.
 		fmt.Fprintf(a.stderr, "failed %s:\n", units.Count(len(res.Failures), "file"))
-		for _, f := range res.Failures {
+		for i, f := range res.Failures {
+			if i == 10 {
+				fmt.Fprintf(a.stderr, "  … and %d more (--json lists them all)\n", len(res.Failures)-i)
+				break
+			}
 			fmt.Fprintf(a.stderr, "  %v\n", f)
 		}
+	}
+	if len(res.Failures) > 0 || !checked {
+		return // the settings would point clients at a mirror that lacks files
 	}
 	printClientSettings(w, plan.Settings)
 	if help := mirror.ServeHelp(t, plan.Settings); help != "" {
