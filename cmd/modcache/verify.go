@@ -26,10 +26,11 @@ func (a *app) verifyCommand() *cobra.Command {
 		Long: `verify checks each module version in the cache: its zip against .ziphash
 and zip.CheckZip, its extracted tree against the same hash, its .mod and .info,
 the module's list file, and that its files form a state go accepts (no
-.partial left by an interrupted extraction, no tree without .ziphash). With
---project, the project's go.sum lines are checked too: a cache entry that
-disagrees with a go.sum is the most serious finding, as it means tampering
-or corruption. Files are read without marking them used.
+.partial left by an interrupted extraction, no tree without .ziphash). The
+checksum database records go cached when it checked a download are checked
+against too, and with --project so are the project's go.sum lines: a cache
+entry that disagrees with either is the most serious finding, as it means
+tampering or corruption. Files are read without marking them used.
 
 --repair replaces each damaged version with a good copy, and never leaves
 one worse than it was. When only the extracted tree is damaged, the tree is
