@@ -271,10 +271,10 @@ func (d *pruneDialog) previewView(title string) string {
 	if d.marks != nil {
 		dir, full := "dir", "full"
 		if d.mode == cache.ModeDir {
-			dir = st.Cursor.Render(" dir ")
+			dir = st.choice("dir")
 			full = " " + full + " "
 		} else {
-			full = st.Cursor.Render(" full ")
+			full = st.choice("full")
 			dir = " " + dir + " "
 		}
 		body = append(body, "mode "+dir+full, st.Dim.Render("dir drops the tree and keeps the zip: lossless, go re-extracts offline"),

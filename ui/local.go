@@ -353,11 +353,11 @@ func (p *localPane) View(focused bool, now time.Time) string {
 		}
 		line := p.renderRow(p.rows[i], cols, now)
 		if i == p.cursor {
-			style := st.CursorBlurred
 			if focused {
-				style = st.Cursor
+				line = st.cursorRow(line)
+			} else {
+				line = st.blurredRow(line)
 			}
-			line = highlight(line, style)
 		}
 		b.WriteString(line)
 	}

@@ -105,8 +105,9 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 	info := p.lk.get(p.current, m.Path)
 	switch {
 	case src.Unavailable() != "":
+		// The local versions still show, beside why the remote's cannot.
 		lines = append(lines, wrapLines(st.Dim, src.Unavailable(), w, 3)...)
-		return p.pad(lines)
+		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	case info == nil:
 		lines = append(lines, fit(p.spin+st.Dim.Render(" asking "+src.Name()+"…"), w))
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
@@ -179,11 +180,11 @@ func (p *remotePane) versionLines(focused bool, m *cache.Module, info *proxy.Rep
 		if r.Retracted {
 			retracted = st.WarnText.Render(" retracted")
 		}
-		line := fit(mark+" "+fit(r.Version, verW)+" "+style.Render(status)+retracted, p.width)
+		line := fit(mark+" "+fitVersion(r.Version, verW)+" "+style.Render(status)+retracted, p.width)
 		if i == p.cursor && focused {
-			line = highlight(line, st.Cursor)
+			line = st.cursorRow(line)
 		} else if r.Version == selVersion {
-			line = highlight(line, st.CursorBlurred)
+			line = st.blurredRow(line)
 		}
 		out = append(out, line)
 	}
@@ -226,7 +227,7 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 		}
 		line := fitPath(path, p.width-9) + " " + status + " "
 		if i == p.cursor && focused {
-			line = highlight(line, st.Cursor)
+			line = st.cursorRow(line)
 		}
 		out = append(out, line)
 	}

@@ -19,6 +19,10 @@ import (
 // is also carried by text, position, bold or reverse video.
 type Styles struct {
 	Dark bool
+	// Plain is set when no attribute reaches the screen at all (TERM=dumb,
+	// or output that is not a terminal): not even reverse video marks the
+	// cursor, so text does.
+	Plain bool
 
 	Accent, OK, Warn, Danger, Muted, Marked color.Color
 
@@ -84,6 +88,8 @@ func NewStyles(dark bool, profile colorprofile.Profile) *Styles {
 	s.PaneTitle = fg(s.Muted).Bold(true)
 	s.PaneTitleFocused = fg(s.Accent).Bold(true)
 	s.Rule = fg(s.Muted)
+
+	s.Plain = profile <= colorprofile.NoTTY
 
 	// The cursor row must stand out without colour: reverse video where
 	// colours are scarce, a tinted background where they are not.
