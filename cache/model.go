@@ -145,16 +145,16 @@ type SumDB struct {
 
 // Stray is a leftover of an interrupted go command.
 type Stray struct {
-	Path  string // relative to the root, slash-separated
-	Kind  string // "tmp", "partial" or "tmpdir"
-	Bytes int64
+	Path  string `json:"path"` // relative to the root, slash-separated
+	Kind  string `json:"kind"` // "tmp", "partial" or "tmpdir"
+	Bytes int64  `json:"bytes"`
 }
 
 // Unknown is an entry the scan could not attribute to a module version.
 type Unknown struct {
-	Path   string // relative to the root, slash-separated
-	Reason string
-	Bytes  int64
+	Path   string `json:"path"` // relative to the root, slash-separated
+	Reason string `json:"reason"`
+	Bytes  int64  `json:"bytes"`
 }
 
 // Problem is a path the scan could not read. The scan goes on without it.

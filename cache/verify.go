@@ -220,6 +220,19 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	zipFi, zipErr := os.Lstat(f.Zip) // kept: the memo of zip hashes needs it
 	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
+	// go writes plain files and directories. Through a symlink, verify
+	// would read (and report on) files outside the cache.
+	for _, l := range []struct {
+		p    string
+		what string
+		has  *bool
+	}{{f.Tree, "extracted tree", &hasTree}, {f.Zip, "zip", &hasZip}} {
+		if fi, err := os.Lstat(l.p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(l.p)
+			add(FindingState, false, "the %s is a symlink (to %s), which go never writes; not read through", l.what, target)
+			*l.has = false
+		}
+	}
 
 	// The .info as the scan and a push judge it; a version may have none.
 	if _, problem, _ := readInfo(f.Info, ver.Version); problem != "" && exists(f.Info) {

@@ -84,6 +84,31 @@ func TestVerifyStoppedKeepsWhatItFound(t *testing.T) {
 	}
 }
 
+// A symlink where go writes a tree or a zip is reported, and verify does
+// not read through it to files outside the cache.
+func TestVerifyDoesNotFollowSymlinks(t *testing.T) {
+	fc := fixture.NewCache(t)
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "CANARY"), []byte("outside"), 0o644)
+	f, _ := PathsFor(fc.Root, "example.com/alpha", "v1.2.0")
+	os.Chmod(filepath.Dir(f.Tree), 0o755)
+	removeTree(t, f.Tree)
+	if err := os.Symlink(outside, f.Tree); err != nil {
+		t.Fatal(err)
+	}
+	rep := prVerify(t, fc.Root)
+	found := false
+	for _, x := range rep.Findings {
+		if strings.Contains(x.Detail, "CANARY") {
+			t.Errorf("verify read through the symlink: %v", x)
+		}
+		found = found || x.Path == "example.com/alpha" && x.Version == "v1.2.0" && strings.Contains(x.Detail, "extracted tree is a symlink")
+	}
+	if !found {
+		t.Errorf("the symlinked tree is not reported: %v", rep.Findings)
+	}
+}
+
 // TestVerifyHashesAreGos checks our one-read hashing gives exactly what
 // dirhash gives go (HashZip, and HashDir with the path@version prefix).
 func TestVerifyHashesAreGos(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,8 @@ glob). States:
 				a.printLs(c, vs)
 			}
 			if len(vs) == 0 && len(args) > 0 {
-				fmt.Fprintln(a.stderr, "modcache: no module version in the cache matches", args)
+				// Like grep: nothing matched is exit status 1.
+				return exitError{code: exitFailure, msg: "no module version in the cache matches " + strings.Join(args, " ")}
 			}
 			return a.reportProblems(c)
 		},

@@ -211,6 +211,9 @@ func (a *app) prunePolicy(cmd *cobra.Command, f pruneFlags) (pol cache.Policy, p
 			if pol.TTL, err = units.ParseDuration(f.ttl); err != nil {
 				return pol, nil, nil, usagef(cmd, "--ttl: %v", err)
 			}
+			if pol.TTL <= 0 {
+				return pol, nil, nil, usagef(cmd, "--ttl %s: a TTL must be longer than zero, such as 30d; to drop everything unused use --max-size", f.ttl)
+			}
 		}
 		if f.maxSize != "" {
 			if pol.MaxSize, err = units.ParseSize(f.maxSize); err != nil {

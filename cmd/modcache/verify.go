@@ -204,12 +204,13 @@ func (a *app) printRepair(res *cache.RepairResult) {
 	w := a.stdout
 	fmt.Fprintln(w, "\nrepair:")
 	for _, r := range res.Repaired {
-		how := "evicted whole"
+		how, again := "evicted whole", "fetched again"
 		if r.Mode == cache.ModeDir {
-			how = "extracted tree removed"
+			// go re-extracts from the zip it has: nothing is downloaded.
+			how, again = "extracted tree removed", "extracted again from the verified zip"
 		}
 		if r.Fetched {
-			fmt.Fprintf(w, "  %s@%s: %s, fetched again\n", r.Path, r.Version, how)
+			fmt.Fprintf(w, "  %s@%s: %s, %s\n", r.Path, r.Version, how, again)
 		} else {
 			fmt.Fprintf(w, "  %s@%s: %s; %s\n", r.Path, r.Version, how, r.Note)
 		}

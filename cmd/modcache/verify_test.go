@@ -81,7 +81,7 @@ func TestVerifyCLIDamageAndRepair(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("repair: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	for _, want := range []string{"example.com/alpha@v1.1.0: extracted tree removed, fetched again", "example.com/beta@v1.1.0: evicted whole, fetched again", "checked again: 2 versions, no damage"} {
+	for _, want := range []string{"example.com/alpha@v1.1.0: extracted tree removed, extracted again from the verified zip", "example.com/beta@v1.1.0: evicted whole, fetched again", "checked again: 2 versions, no damage"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("repair output lacks %q:\n%s", want, r.stdout)
 		}
