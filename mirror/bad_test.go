@@ -362,6 +362,38 @@ func TestServerHangs(t *testing.T) {
 	}
 }
 
+// TestDeadServerStopsThePush: when every upload times out, the push stops
+// after a few in a row instead of waiting out one timeout per file.
+func TestDeadServerStopsThePush(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	srv := newPutStore(t, func(w http.ResponseWriter, r *http.Request, name string) bool {
+		if r.Method != http.MethodPut {
+			return false
+		}
+		io.ReadAll(r.Body)
+		<-r.Context().Done()
+		return true
+	})
+	ctx := context.Background()
+	tg, err := Open(ctx, srv.URL+"/repo/", Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := plan.Totals().Files
+	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "3 uploads in a row got no answer") {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := len(res.Failures); n < 3 || n > 4 || n >= files {
+		t.Errorf("%d failures of %d files; want the push stopped after 3 or 4", n, files)
+	}
+}
+
 // TestS3ServerHangs: an S3 endpoint that takes a PUT's body and never
 // answers fails the file once nothing has moved for Options.Timeout.
 func TestS3ServerHangs(t *testing.T) {

@@ -101,6 +101,7 @@ type Push struct {
 
 	mu       sync.Mutex
 	failures []*FileError
+	stalls   int // uploads in a row that timed out, reset by a success
 }
 
 // NewPush prepares to push plan to t, which should be the target the plan
@@ -209,6 +210,26 @@ func readyDatabases(supported, files []*File, ok map[string]bool) []*File {
 
 var errFailFast = errors.New("stopped after the first failure (--fail-fast)")
 
+// stallLimit is how many uploads in a row may time out before the push
+// stops: a target that has stopped answering would otherwise cost one
+// timeout per file, most of an hour for a big plan.
+func (p *Push) stallLimit() int { return max(3, p.opts.Jobs) }
+
+// stalled counts an upload's outcome towards stallLimit and reports
+// whether the limit is reached.
+func (p *Push) stalled(err error) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err == nil {
+		p.stalls = 0
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		p.stalls++
+	}
+	return p.stalls >= p.stallLimit()
+}
+
 // pushAll sends files in parallel and returns the names that are now on
 // the target.
 func (p *Push) pushAll(ctx context.Context, cancel context.CancelCauseFunc, files []*File) map[string]bool {
@@ -223,11 +244,15 @@ func (p *Push) pushAll(ctx context.Context, cancel context.CancelCauseFunc, file
 				return // cancelled: not the file's fault
 			}
 			p.fail(f.Name, err)
-			if p.opts.FailFast {
+			switch {
+			case p.opts.FailFast:
 				cancel(errFailFast)
+			case p.stalled(err):
+				cancel(fmt.Errorf("stopped: %d uploads in a row got no answer from %s in time; run the push again once it answers", p.stallLimit(), p.t))
 			}
 			return
 		}
+		p.stalled(nil)
 		mu.Lock()
 		ok[f.Name] = true
 		mu.Unlock()
