@@ -23,7 +23,7 @@ func NginxLocation(root, prefix string) string {
 		prefix = "/"
 	}
 	return fmt.Sprintf(`location %s {
-    alias %s/;
+    alias %s;
     default_type text/plain;        # list, tiles and lookups have no extension
     types {
         application/json  info;
@@ -32,7 +32,16 @@ func NginxLocation(root, prefix string) string {
     }
     autoindex off;
 }
-`, prefix, filepath.ToSlash(filepath.Clean(root)))
+`, prefix, nginxString(filepath.ToSlash(filepath.Clean(root))+"/"))
+}
+
+// nginxString quotes s for an nginx directive when it needs it: a space
+// or a ';' would end the argument.
+func nginxString(s string) string {
+	if !strings.ContainsAny(s, " \t;{}#'\"\\") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
 // IISWebConfig is a web.config for the mirror root.

@@ -73,8 +73,11 @@ func startServer(t testing.TB, cmd *exec.Cmd, port int) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", cmd.Path, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed, not sent on, so both the wait below and the
+	// cleanup see a server that exited by itself (a bad config).
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
@@ -88,8 +91,8 @@ func startServer(t testing.TB, cmd *exec.Cmd, port int) {
 			return
 		}
 		select {
-		case err := <-exited:
-			t.Fatalf("%s exited: %v\n%s", cmd.Path, err, output())
+		case <-exited:
+			t.Fatalf("%s exited: %v\n%s", cmd.Path, waitErr, output())
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -133,12 +136,23 @@ func startVersityGW(t testing.TB, prefix string) (url, dir string, opts Options)
 // root URL and the directory it writes to.
 func startNginx(t testing.TB) (url, dir string) {
 	t.Helper()
-	bin := findServer(t, "nginx")
-	prefix := t.TempDir()
-	dir = filepath.Join(prefix, "html")
+	dir = filepath.Join(t.TempDir(), "html")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	return startNginxWith(t, dir, `location / {
+            dav_methods PUT;
+            create_full_put_path on;
+            dav_access user:rw group:r all:r;
+        }`), dir
+}
+
+// startNginxWith runs nginx on loopback with root dir and the given
+// location blocks.
+func startNginxWith(t testing.TB, dir, locations string) (url string) {
+	t.Helper()
+	bin := findServer(t, "nginx")
+	prefix := t.TempDir()
 	port := freePort(t)
 	user := ""
 	if os.Getuid() == 0 {
@@ -162,18 +176,14 @@ http {
         listen 127.0.0.1:%[3]d;
         root %[4]s;
         client_max_body_size 600m;
-        location / {
-            dav_methods PUT;
-            create_full_put_path on;
-            dav_access user:rw group:r all:r;
-        }
+        %[5]s
     }
 }
-`, user, prefix, port, dir)
+`, user, prefix, port, dir, locations)
 	confPath := filepath.Join(prefix, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	startServer(t, exec.Command(bin, "-p", prefix, "-e", filepath.Join(prefix, "error.log"), "-c", confPath, "-g", "daemon off;"), port)
-	return fmt.Sprintf("http://127.0.0.1:%d", port), dir
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
 }

@@ -181,7 +181,7 @@ func OpenNamed(ctx context.Context, to string, mirrors map[string]config.Mirror,
 	}
 	m, ok := mirrors[to]
 	if !ok {
-		return nil, fmt.Errorf("no mirror named %q in the config; give a URL or add [mirrors.%s] with a url", to, to)
+		return nil, fmt.Errorf("no mirror named %q in the config; give a URL, an absolute path (a relative one reads as a name: use ./%s), or add [mirrors.%s] with a url", to, to, to)
 	}
 	if m.AccessKey != "" {
 		opts.S3AccessKey, opts.S3SecretKey = m.AccessKey, m.SecretKey

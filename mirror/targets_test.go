@@ -217,3 +217,16 @@ func TestAthensLayout(t *testing.T) {
 		t.Errorf("pushed alpha v1.0.0, which the project does not use")
 	}
 }
+
+// TestNginxLocationServesGo: the location block printed after a push to a
+// directory, pasted into a real nginx, serves that directory to go with
+// checksums verified, even from a path with a space in it.
+func TestNginxLocationServesGo(t *testing.T) {
+	t.Parallel()
+	c, db := fixture.NewCacheWithSumDB(t)
+	dir := filepath.Join(t.TempDir(), "go mirror")
+	push(t, c, projectSelection(c), dir)
+	db.Stop()
+	base := startNginxWith(t, t.TempDir(), NginxLocation(dir, "/goproxy/"))
+	buildFresh(t, c, base+"/goproxy", db.VKey)
+}
