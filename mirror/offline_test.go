@@ -95,3 +95,27 @@ func TestBadLookupNotPushed(t *testing.T) {
 		t.Errorf("settings notes do not name the version without a record:\n%s", notes)
 	}
 }
+
+// Online, a version the cache has no checksum database record of (go
+// checked it against a go.sum) gets its record fetched by go before the
+// push, so clients without go.sum lines keep GOSUMDB on offline.
+func TestMissingRecordsFetched(t *testing.T) {
+	t.Parallel()
+	c, db := fixture.NewCacheWithSumDB(t)
+	lookup := cache.SumDBLookupPath(c.Root, db.Name, "example.com/alpha", "v1.2.0")
+	if err := os.Remove(lookup); err != nil {
+		t.Fatal(err)
+	}
+	mirror := filepath.Join(t.TempDir(), "mirror")
+	plan, _ := push(t, c, projectSelection(c), mirror)
+	db.Stop()
+	if !exists(filepath.Join(mirror, "sumdb", db.Name, "lookup", "example.com", "alpha@v1.2.0")) {
+		t.Errorf("the missing record was not fetched and pushed; notes: %v", plan.Settings.Notes)
+	}
+	for _, n := range plan.Settings.Notes {
+		if strings.Contains(n, "record of") {
+			t.Errorf("note about missing records: %s", n)
+		}
+	}
+	buildFresh(t, c, gocmd.FileURL(mirror), db.VKey)
+}

@@ -159,7 +159,7 @@ func (p *Plan) files() []*File {
 
 // PlanProgress is a snapshot of a running Planner.
 type PlanProgress struct {
-	Stage       string // what it is doing: project, closure, graph, download, verify, target
+	Stage       string // what it is doing: project, closure, graph, download, verify, records, target
 	Done, Total int
 	// While go works (project, graph, download): the files it has fetched, the
 	// URL it is on, and for how long the stage has run, so a slow or
@@ -191,6 +191,8 @@ func (p PlanProgress) Headline() string {
 		return "go is downloading " + units.Count(p.Total, "missing version") + p.fetched()
 	case "graph":
 		return "go is fetching " + units.Count(p.Total, "missing go.mod file") + p.fetched()
+	case "records":
+		return "go is fetching the checksum database records of " + units.Count(p.Total, "version") + p.fetched()
 	case "verify":
 		return fmt.Sprintf("verifying %d/%d versions", p.Done, p.Total)
 	case "target":
@@ -204,7 +206,7 @@ func (p PlanProgress) Headline() string {
 // GoFetches reports whether the stage is go fetching, which tells of its
 // progress only in its trace: files fetched and the URL it is on.
 func (p PlanProgress) GoFetches() bool {
-	return p.Stage == "project" || p.Stage == "download" || p.Stage == "graph"
+	return p.Stage == "project" || p.Stage == "download" || p.Stage == "graph" || p.Stage == "records"
 }
 
 // fetched says how much go has fetched and for how long, once it has run
@@ -532,8 +534,36 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 		return err
 	}
 	b.plan.SumDB, b.dbs, b.unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
+	if err != nil || len(b.unrecorded) == 0 || b.sel.Offline || getEnv(b.sel.Env, "GOSUMDB") == "off" {
+		return err
+	}
+	// go caches a record only when it asks the database, which it does
+	// not for versions a go.sum already names: most of a cache filled by
+	// builds has none. Online, go fetches them now (checking signatures
+	// and proofs as ever), so offline clients need no go.sum lines. A
+	// database out of reach costs at most recordsLimit; the versions
+	// then stay unrecorded, and the settings' notes say so.
+	var vs []module.Version
+	for _, s := range b.unrecorded {
+		p, v, _ := strings.Cut(s, "@")
+		vs = append(vs, module.Version{Path: p, Version: v})
+	}
+	b.setStage("records", len(vs))
+	rctx, cancel := context.WithTimeout(ctx, recordsLimit)
+	defer cancel()
+	cache.DownloadGoMods(rctx, b.c.Root, b.sel.Env, vs, &b.gets)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if dbs, err = cache.SumDBDatabases(b.c.Root); err != nil {
+		return err
+	}
+	b.plan.SumDB, b.dbs, b.unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
 	return err
 }
+
+// recordsLimit bounds fetching missing checksum database records.
+const recordsLimit = time.Minute
 
 // checkTarget marks the files the target already holds.
 func (b *planBuild) checkTarget(ctx context.Context) error {

@@ -305,7 +305,7 @@ func (d *pushDialog) previewView(title string) string {
 		body = append(body, st.Dim.Render("already there: ")+fmt.Sprintf("%s, %s; they are skipped", units.Count(t.PresentFiles, "file"), units.Bytes(t.PresentBytes)))
 	}
 	if n := len(d.plan.Downloaded); n > 0 {
-		body = append(body, fmt.Sprintf("downloaded %s with go mod download", units.Count(n, "missing version")))
+		body = append(body, fmt.Sprintf("downloaded %s, checked by go", units.Count(n, "missing version")))
 	}
 	if n := len(d.plan.SumDB); n > 0 {
 		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %s, so clients keep GOSUMDB on offline", units.Count(n, "cached file"))))
