@@ -280,6 +280,28 @@ func TestChangedSinceCheckedRefused(t *testing.T) {
 	}
 }
 
+// TestStaleTempsCleared: temp files a killed push left in a directory
+// mirror go with the next push of the same file; a young one, which may
+// be another push's at work, stays.
+func TestStaleTempsCleared(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	dest := filepath.Join(t.TempDir(), "mirror")
+	v := filepath.Join(dest, "example.com", "alpha", "@v")
+	os.MkdirAll(v, 0o755)
+	old, young, other := filepath.Join(v, "v1.2.0.zip382913915.tmp"), filepath.Join(v, "v1.2.0.zip111.tmp"), filepath.Join(v, "notes.tmp")
+	for _, p := range []string{old, young, other} {
+		os.WriteFile(p, []byte("partial"), 0o644)
+	}
+	long := time.Now().Add(-2 * staleTemp)
+	os.Chtimes(old, long, long)
+	os.Chtimes(other, long, long)
+	push(t, c, Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, dest)
+	if exists(old) || !exists(young) || !exists(other) {
+		t.Errorf("after the push: stale %v, young %v, unrelated %v; want only the stale one gone", exists(old), exists(young), exists(other))
+	}
+}
+
 // TestInterruptedPut: a copy cancelled half way leaves neither the file
 // nor its temp file behind.
 func TestInterruptedPut(t *testing.T) {

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/modcache/modcache/proxy"
 )
@@ -167,7 +169,33 @@ func writeAtomic(ctx context.Context, p string, src *Source, progress func(int64
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), p)
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return err
+	}
+	removeStaleTemps(p)
+	return nil
+}
+
+// staleTemp is how old a temp file beside a pushed file must be before a
+// later push takes it for the leftover of a killed one; younger ones may
+// belong to a push running now.
+const staleTemp = time.Hour
+
+// removeStaleTemps removes the temp files a killed push left beside p
+// (p's name, CreateTemp's digits, .tmp). Best effort: they are only
+// clutter, never served under a final name.
+func removeStaleTemps(p string) {
+	matches, _ := filepath.Glob(p + "*.tmp")
+	base := filepath.Base(p)
+	for _, m := range matches {
+		digits := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), base), ".tmp")
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			continue
+		}
+		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTemp {
+			os.Remove(m)
+		}
+	}
 }
 
 func (d *dirTarget) Get(ctx context.Context, name string) ([]byte, error) {

@@ -67,12 +67,11 @@ func (f *Fetcher) Progress() FetchProgress {
 	return p
 }
 
-// Run fetches. The error is for the fetch as a whole (go missing, bad
-// query); a module go could not get is reported in its Fetched.Error.
-func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
-	defer f.done.Store(true)
+// CheckQueries checks PATH@VERSION, PATH@latest or PATH arguments (PATH
+// alone means @latest) and returns them as go takes them.
+func CheckQueries(queries []string) ([]string, error) {
 	var args []string
-	for _, q := range f.queries {
+	for _, q := range queries {
 		path, query, ok := strings.Cut(q, "@")
 		if !ok {
 			query = "latest"
@@ -84,6 +83,17 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 	}
 	if len(args) == 0 {
 		return nil, fmt.Errorf("nothing to fetch")
+	}
+	return args, nil
+}
+
+// Run fetches. The error is for the fetch as a whole (go missing, bad
+// query); a module go could not get is reported in its Fetched.Error.
+func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
+	defer f.done.Store(true)
+	args, err := CheckQueries(f.queries)
+	if err != nil {
+		return nil, err
 	}
 	dir, err := os.MkdirTemp("", "modcache-fetch-")
 	if err != nil {

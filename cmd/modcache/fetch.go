@@ -34,6 +34,9 @@ commit (through a proxy that resolves them).`,
   modcache fetch example.com/a@latest example.com/b@v1.2.3 --json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := mirror.CheckQueries(args); err != nil {
+				return usagef(cmd, "%v", err)
+			}
 			root, err := a.rootForWrite()
 			if err != nil {
 				return err
