@@ -107,6 +107,21 @@ func TestVerifyDoesNotFollowSymlinks(t *testing.T) {
 	if !found {
 		t.Errorf("the symlinked tree is not reported: %v", rep.Findings)
 	}
+	// Repair leaves it alone, saying what to remove, and writes no
+	// .partial that would change the finding.
+	res, err := Repair(context.Background(), fc.Root, rep.Findings, RepairOptions{GoEnv: fc.Env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "remove it by hand") || len(res.Errors) > 0 {
+		t.Errorf("repair of a symlinked tree: skipped %+v, errors %v", res.Skipped, res.Errors)
+	}
+	if _, err := os.Lstat(f.Partial); err == nil {
+		t.Error("repair left a .partial")
+	}
+	if _, err := os.Stat(filepath.Join(outside, "CANARY")); err != nil {
+		t.Errorf("the file outside the cache is gone: %v", err)
+	}
 }
 
 // TestVerifyHashesAreGos checks our one-read hashing gives exactly what
