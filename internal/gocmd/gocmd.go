@@ -60,17 +60,28 @@ func Run(ctx context.Context, dir string, env []string, stderr io.Writer, args .
 // shape; failing that, the last line that is not blank.
 func failureReason(stderr string) string {
 	var last, shaped string
+	more := false // the shaped line ends in ':' and its indented lines follow
 	for line := range strings.SplitSeq(stderr, "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		if strings.TrimSpace(line) == "" {
+			more = false
 			continue
 		}
 		last = strings.TrimSpace(line)
-		if line[0] == ' ' || line[0] == '\t' || line[0] == '#' || strings.HasPrefix(line, "go: downloading ") {
+		if line[0] == ' ' || line[0] == '\t' {
+			// "...; to update it:" then "\tgo work use": the fix is part
+			// of the reason.
+			if more {
+				shaped += " " + last
+			}
+			continue
+		}
+		more = false
+		if line[0] == '#' || strings.HasPrefix(line, "go: downloading ") {
 			continue
 		}
 		if strings.Contains(line, ": ") {
-			shaped = line
+			shaped, more = line, strings.HasSuffix(line, ":")
 		}
 	}
 	if shaped != "" {

@@ -30,6 +30,9 @@ For more information, see 'go help module-auth'.
 		{"# get http://127.0.0.1:1/example.com/a/@v/list\ngo: downloading example.com/b v1.0.0\ngo: example.com/a@latest: module lookup disabled by GOPROXY=off\n# get http://127.0.0.1:1/example.com/a/@v/list: 200 OK (0.001s)\n",
 			"go: example.com/a@latest: module lookup disabled by GOPROXY=off"},
 		{"something odd\n\n", "something odd"},
+		// The fix go suggests, indented below a reason ending in ':'.
+		{"go: module example.com/a appears multiple times in workspace; to update it:\n\tgo work use\n",
+			"go: module example.com/a appears multiple times in workspace; to update it: go work use"},
 		{"", ""},
 	} {
 		if got := failureReason(tc.stderr); got != tc.want {
