@@ -197,9 +197,27 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		return err
 	}
 	if len(res.Failures) > 0 || len(confirmErrs) > 0 {
-		return exitError{code: exitFailure, msg: fmt.Sprintf("%s failed; run the same command again to retry them", units.Count(len(res.Failures)+len(confirmErrs), "file"))}
+		return exitError{code: exitFailure, msg: failedMsg(res.Failures, len(confirmErrs))}
 	}
 	return refusedError(plan)
+}
+
+// failedMsg sums up failed files. When several failed with the same
+// answer (403, no such bucket), a retry will not help until that is
+// fixed, so it says so.
+func failedMsg(failures []*mirror.FileError, unconfirmed int) string {
+	n := len(failures) + unconfirmed
+	if len(failures) > 1 && unconfirmed == 0 {
+		first := failures[0].Err.Error()
+		same := true
+		for _, f := range failures[1:] {
+			same = same && f.Err.Error() == first
+		}
+		if same {
+			return fmt.Sprintf("%s failed, all the same way (%s): fix that (credentials? the bucket or path?) and run the same command again", units.Count(n, "file"), first)
+		}
+	}
+	return fmt.Sprintf("%s failed; run the same command again to retry them", units.Count(n, "file"))
 }
 
 // refusedError makes refused versions exit 1, after they were printed.

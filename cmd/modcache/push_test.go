@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,4 +161,29 @@ func filesUnder(dir string) []string {
 		return nil
 	})
 	return out
+}
+
+// A server that refuses every upload the same way (403) gets one line
+// that says so, not a line per file and advice to retry as it is; and no
+// client settings for a mirror that holds nothing.
+func TestPushAllRefusedSameWay(t *testing.T) {
+	envCache(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "bad credentials", http.StatusForbidden)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	r := runCLI(t, "push", "--to", srv.URL+"/repo/", "example.com/alpha@v1.2.0")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "failed, all the same way (403 Forbidden: bad credentials)") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if lines := strings.Count(r.stderr, "\n"); lines > 14 {
+		t.Errorf("%d lines of errors:\n%s", lines, r.stderr)
+	}
+	if strings.Contains(r.stdout, "GOPROXY=") {
+		t.Errorf("client settings printed for a failed push:\n%s", r.stdout)
+	}
 }
