@@ -342,6 +342,9 @@ func (d *pushDialog) doneView(title string) string {
 		head = st.DangerText.Render(fmt.Sprintf("✗ %s failed", units.Count(len(r.Failures), "file"))) + fmt.Sprintf("; %d pushed", r.Sent)
 	}
 	body := []string{head}
+	if d.err != nil { // the push stopped early: say why
+		body = append(body, st.DangerText.Render(errorLine(d.err)))
+	}
 	body = append(body, capped(st, r.Failures, 4, "failed", func(f *mirror.FileError) string {
 		return st.DangerText.Render("✗ ") + f.Error()
 	})...)
