@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,6 +59,21 @@ With no arguments it opens the terminal UI.`,
 	root.PersistentFlags().StringVar(&a.modcacheFlag, "modcache", "", "module cache `DIR` (default: go env GOMODCACHE)")
 	root.PersistentFlags().StringVar(&a.configFlag, "config", "", "config `FILE` (default: $XDG_CONFIG_HOME/modcache/config.toml)")
 	root.PersistentFlags().BoolVar(&a.noIndex, "no-index", false, "measure everything; do not use or update the persisted index")
+	// A --modcache that is given but empty or relative is a mistake in
+	// the command line: say so as bad usage rather than fall back to go
+	// env GOMODCACHE or fail later.
+	root.PersistentPreRunE = func(c *cobra.Command, _ []string) error {
+		if !c.Flags().Changed("modcache") {
+			return nil
+		}
+		switch {
+		case a.modcacheFlag == "":
+			return usagef(c, "--modcache is empty: give the module cache DIR, or leave the flag out to use go env GOMODCACHE")
+		case !filepath.IsAbs(a.modcacheFlag):
+			return usagef(c, "--modcache %s is relative: give an absolute path", a.modcacheFlag)
+		}
+		return nil
+	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		// "import BUNDLE --modcache" reads naturally but --modcache names
 		// a directory; say what it wants and what happens without it.

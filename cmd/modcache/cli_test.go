@@ -50,3 +50,13 @@ func TestModcacheFlagWithoutDir(t *testing.T) {
 		t.Errorf("exit %d\n%s", r.code, r.stderr)
 	}
 }
+
+// An empty --modcache is bad usage, not a silent fallback to go env
+// GOMODCACHE (a relative one is in TestExitCodesAndErrors).
+func TestModcacheFlagEmpty(t *testing.T) {
+	isolate(t)
+	r := runCLI(t, "du", "--modcache", "")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "--modcache is empty") {
+		t.Errorf("exit %d\n%s", r.code, r.stderr)
+	}
+}

@@ -131,7 +131,7 @@ func TestExitCodesAndErrors(t *testing.T) {
 		{[]string{"du", "--nope"}, 2, "unknown flag"},
 		{[]string{"du", "extra"}, 2, "unknown command"},
 		{[]string{"ls", "[bad"}, 2, "invalid pattern"},
-		{[]string{"du", "--modcache", "relative/dir"}, 1, "is relative"},
+		{[]string{"du", "--modcache", "relative/dir"}, 2, "is relative"},
 		{[]string{"du", "--modcache", filepath.Join(dir, "missing")}, 1, "does not exist"},
 	} {
 		r := runCLI(t, tc.args...)
