@@ -225,6 +225,38 @@ func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
 	}
 }
 
+// TestPlanRefusesAGoModItCannotGet: a go.mod the graph needs that the
+// proxy cannot serve is a refusal with go's reason, not a version counted
+// as downloaded and then silently left out.
+func TestPlanRefusesAGoModItCannotGet(t *testing.T) {
+	t.Parallel()
+	p := fixture.NewProxy(t,
+		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
+		fixture.Mod{Path: "example.com/s", Version: "v1.0.0", Require: []string{"example.com/q v1.1.0"}},
+		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
+		fixture.Mod{Path: "example.com/q", Version: "v1.1.0"},
+	)
+	if err := os.Remove(filepath.Join(p.Dir, "example.com", "q", "@v", "v1.0.0.mod")); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	os.MkdirAll(root, 0o777)
+	sel := Selection{Versions: mvs("example.com/p@v1.0.0", "example.com/s@v1.0.0"), WithDeps: true,
+		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
+	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(plan.Downloaded, mv("example.com/q@v1.0.0")) {
+		t.Errorf("q v1.0.0 counted as downloaded: %v", plan.Downloaded)
+	}
+	if len(plan.Refused) != 1 || plan.Refused[0].Path != "example.com/q" || plan.Refused[0].Version != "v1.0.0" || !plan.Refused[0].Missing {
+		t.Fatalf("refused %+v; want q v1.0.0 missing", plan.Refused)
+	}
+	t.Log(plan.Refused[0].Reason)
+}
+
 // TestPatternsAndTotals: patterns select from the cache; a version with
 // only a .mod goes graph-only; totals add up.
 func TestPatternsAndTotals(t *testing.T) {

@@ -492,6 +492,13 @@ func (b *planBuild) verify(ctx context.Context) error {
 	for m := range b.wants {
 		ms = append(ms, m)
 	}
+	// A version the graph needs whose go.mod could not be had is not in
+	// wants, yet clients cannot load the graph without it: refused too.
+	for m := range b.missing {
+		if b.wants[m] == nil {
+			ms = append(ms, m)
+		}
+	}
 	module.Sort(ms)
 	memo := cache.OpenZipHashes(b.c.Root, b.sel.MemoDir)
 	defer memo.Save()

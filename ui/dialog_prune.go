@@ -19,7 +19,10 @@ type pruneDialog struct {
 
 	marks []module.Version // nil for the policy prune
 	mode  cache.Mode       // evictions: dir or full, chosen in the dialog
-	force bool             // evictions: include irreplaceable and recently used versions
+	// Evictions: ! (confirmed) includes what the plan protects. Each is
+	// its own confirmation: a version may show as recent first and as
+	// irreplaceable only once recency no longer keeps it.
+	forceRecent, forceIrreplaceable bool
 	// avail is what the remotes said of the marks, asked once: tab and y
 	// plan again with the same marks.
 	avail cache.Replaceable
@@ -75,11 +78,14 @@ func (d *pruneDialog) start(m *Model) tea.Cmd { return d.replan(m) }
 // forcible counts the marked versions the plan keeps that ! would evict:
 // irreplaceable ones (when evicting whole) and recently used ones.
 func (d *pruneDialog) forcible() int {
-	if d.marks == nil || d.force {
+	if d.marks == nil {
 		return 0
 	}
-	n := d.recent
-	if d.mode == cache.ModeFull {
+	n := 0
+	if !d.forceRecent {
+		n += d.recent
+	}
+	if d.mode == cache.ModeFull && !d.forceIrreplaceable {
 		n += d.irreplaceable
 	}
 	return n
@@ -95,14 +101,15 @@ func (d *pruneDialog) replan(m *Model) tea.Cmd {
 	c := m.state.Cache
 	root := m.store.Root()
 	acts := m.opts.Actions
-	marks, mode, force, avail := d.marks, d.mode, d.force, d.avail
+	marks, mode, avail := d.marks, d.mode, d.avail
+	forceRecent, forceIrreplaceable := d.forceRecent, d.forceIrreplaceable
 	return m.work(d, func() tea.Msg {
 		if c == nil {
 			return planDoneMsg{gen: gen, err: fmt.Errorf("the cache has not been scanned yet")}
 		}
 		if marks != nil {
-			pol := cache.Policy{Mode: mode, Force: force}
-			if force {
+			pol := cache.Policy{Mode: mode, Force: forceIrreplaceable}
+			if forceRecent {
 				pol.Grace = -1 // only what a go command holds right now stays
 			}
 			if avail == nil && mode != cache.ModeDir && acts.Lookup != nil {
@@ -175,10 +182,12 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 			return d.run(m)
 		case k == "tab" && d.marks != nil:
 			// Evictions choose their tier: dir keeps the zip, full does not.
+			// What ! allowed was confirmed for the other mode: ask again.
+			d.forceRecent, d.forceIrreplaceable = false, false
 			if d.mode == cache.ModeDir {
 				d.mode = cache.ModeFull
 			} else {
-				d.mode, d.force = cache.ModeDir, false
+				d.mode = cache.ModeDir
 			}
 			return d.replan(m)
 		case k == "!" && d.forcible() > 0:
@@ -186,7 +195,9 @@ func (d *pruneDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case stageConfirmForce:
 		if k == "y" {
-			d.force = true
+			// Exactly what the warning named.
+			d.forceRecent = d.forceRecent || d.recent > 0
+			d.forceIrreplaceable = d.forceIrreplaceable || (d.mode == cache.ModeFull && d.irreplaceable > 0)
 			return d.replan(m)
 		}
 		d.stage = stagePreview
@@ -241,12 +252,12 @@ func (d *pruneDialog) view() string {
 			keyHint(st, "esc", "cancel"))
 	case stageConfirmForce:
 		var body []string
-		if n := d.irreplaceable; n > 0 && d.mode == cache.ModeFull {
+		if n := d.irreplaceable; n > 0 && d.mode == cache.ModeFull && !d.forceIrreplaceable {
 			body = append(body,
 				st.DangerText.Render(fmt.Sprintf("%s: served by no remote (or none could be asked).", units.Count(n, "marked version"))),
 				"Removing them whole loses them: go cannot fetch them again.", "")
 		}
-		if n := d.recent; n > 0 {
+		if n := d.recent; n > 0 && !d.forceRecent {
 			body = append(body,
 				st.WarnText.Render(fmt.Sprintf("%s used within the last %s.", units.Count(n, "marked version"), units.Duration(cache.DefaultGrace))),
 				"A build running right now may be reading them.", "")

@@ -140,6 +140,22 @@ func TestFlowEvictRecentWhenForced(t *testing.T) {
 	if strings.Contains(s, "enter evict") {
 		t.Fatalf("a recently used version should not be evicted unasked:\n%s", s)
 	}
+	// Evicting whole, the recent warning does not cover irreplaceable:
+	// that is a second warning of its own. tab asks anew.
+	f.keys("tab")
+	f.waitFor("kept 1 recent", "! include protected")
+	f.keys("!")
+	f.waitFor("used within the last 1h", "Remove them anyway?")
+	f.keys("y")
+	s = f.waitFor("kept 1 unverified", "! include protected")
+	if strings.Contains(s, "1 whole version") {
+		t.Fatalf("an irreplaceable version would go whole after the recent warning alone:\n%s", s)
+	}
+	f.keys("!")
+	f.waitFor("Removing them whole loses them")
+	f.keys("n")
+	f.keys("tab") // back to dir: what ! allowed is forgotten
+	f.waitFor("kept 1 recent", "nothing to do")
 	f.keys("!")
 	f.waitFor("used within the last 1h", "A build running right now", "Remove them anyway?")
 	f.keys("y")

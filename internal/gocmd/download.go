@@ -60,8 +60,8 @@ func ModList(ctx context.Context, dir string, env []string, gets *GetCounter, ar
 	for {
 		// go list reports a failure as an object, go mod download as a string.
 		var l struct {
-			Path, Version string
-			Error         *struct{ Err string }
+			Path, Version, GoMod string
+			Error                *struct{ Err string }
 		}
 		err := dec.Decode(&l)
 		if errors.Is(err, io.EOF) {
@@ -71,8 +71,13 @@ func ModList(ctx context.Context, dir string, env []string, gets *GetCounter, ar
 			return nil, fmt.Errorf("go list -m -json: unexpected output: %v", err)
 		}
 		d := Downloaded{Path: l.Path, Version: l.Version}
-		if l.Error != nil {
+		switch {
+		case l.Error != nil:
 			d.Error = l.Error.Err
+		case l.GoMod == "":
+			// go list reports a go.mod it could not load (missing, or
+			// failing its checksum) by leaving GoMod out, not as an error.
+			d.Error = "go could not get its go.mod (not served, or failing its checksum); go mod download " + l.Path + "@" + l.Version + " says why"
 		}
 		ds = append(ds, d)
 	}
