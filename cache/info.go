@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 )
@@ -32,6 +33,15 @@ func (e errTooLarge) Error() string { return fmt.Sprintf("larger than %d bytes",
 // moving its access time. preserved is false when the OS could not
 // promise that, so the caller knows the atime no longer means "used".
 func readNoAtime(path string, limit int64) (data []byte, preserved bool, err error) {
+	// go writes these as plain files. Through a symlink a report could
+	// quote a file outside the cache, and opening a FIFO blocks for good.
+	if fi, err := os.Lstat(path); err != nil {
+		return nil, false, err
+	} else if fi.Mode()&fs.ModeSymlink != 0 {
+		return nil, false, errors.New("is a symlink, which go never writes; not read through")
+	} else if !fi.Mode().IsRegular() {
+		return nil, false, errors.New("is not a regular file")
+	}
 	f, preserved, err := openNoAtime(path)
 	if err != nil {
 		return nil, preserved, err

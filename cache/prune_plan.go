@@ -494,12 +494,12 @@ func (pl *planner) finish() {
 	}
 	if unverified > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%s could not be checked with any remote (unreachable, or answering with an error), so not fully evicted (%s kept); dir evictions still apply. Forcing (--force, or ! in the TUI) evicts them anyway.",
+			"%s could not be checked with any remote (unreachable, or answering with an error), so not fully evicted (%s kept); dir evictions still apply. --force (or ! when evicting marked versions in the TUI) evicts them anyway.",
 			units.Count(unverified, "version"), units.Bytes(unverifiedBytes)))
 	}
 	if irreplaceable > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(
-			"%s: private or served by no remote, so not fully evicted; forcing (--force, or ! in the TUI) evicts them anyway.", units.Count(irreplaceable, "version")))
+			"%s: private or served by no remote, so not fully evicted; --force (or ! when evicting marked versions in the TUI) evicts them anyway.", units.Count(irreplaceable, "version")))
 	}
 	if forced > 0 {
 		plan.Notes = append(plan.Notes, fmt.Sprintf(

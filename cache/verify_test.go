@@ -96,10 +96,16 @@ func TestVerifyDoesNotFollowSymlinks(t *testing.T) {
 	if err := os.Symlink(outside, f.Tree); err != nil {
 		t.Fatal(err)
 	}
+	// And a .ziphash that points at a file outside.
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("SECRET"), 0o644)
+	b, _ := PathsFor(fc.Root, "example.com/beta", "v1.1.0")
+	os.Chmod(filepath.Dir(b.ZipHash), 0o755)
+	os.Remove(b.ZipHash)
+	os.Symlink(filepath.Join(outside, "secret"), b.ZipHash)
 	rep := prVerify(t, fc.Root)
 	found := false
 	for _, x := range rep.Findings {
-		if strings.Contains(x.Detail, "CANARY") {
+		if strings.Contains(x.Detail, "CANARY") || strings.Contains(x.Detail, "SECRET") {
 			t.Errorf("verify read through the symlink: %v", x)
 		}
 		found = found || x.Path == "example.com/alpha" && x.Version == "v1.2.0" && strings.Contains(x.Detail, "extracted tree is a symlink")

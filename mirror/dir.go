@@ -203,9 +203,9 @@ func (d *dirTarget) Get(ctx context.Context, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Only a regular file: opening a FIFO someone left there would block
-	// for good.
-	if fi, err := os.Lstat(p); err != nil {
+	// Only a regular file (a symlink to one is fine, as in Same): opening
+	// a FIFO someone left there would block for good.
+	if fi, err := os.Stat(p); err != nil {
 		return nil, err
 	} else if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", p)

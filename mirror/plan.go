@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -550,10 +551,18 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	// and proofs as ever), so offline clients need no go.sum lines. A
 	// database out of reach costs at most recordsLimit; the versions
 	// then stay unrecorded, and the settings' notes say so.
+	// Private versions never get a record; asking could send go to their
+	// version control instead.
+	noSumDB := cmp.Or(getEnv(b.sel.Env, "GONOSUMDB"), getEnv(b.sel.Env, "GOPRIVATE"))
 	var vs []module.Version
 	for _, s := range b.unrecorded {
 		p, v, _ := strings.Cut(s, "@")
-		vs = append(vs, module.Version{Path: p, Version: v})
+		if noSumDB == "" || !module.MatchPrefixPatterns(noSumDB, p) {
+			vs = append(vs, module.Version{Path: p, Version: v})
+		}
+	}
+	if len(vs) == 0 {
+		return nil
 	}
 	b.setStage("records", len(vs))
 	rctx, cancel := context.WithTimeout(ctx, recordsLimit)

@@ -140,9 +140,9 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		d.mu.Unlock()
 		plan, err := p.Run(ctx)
 		// Planning downloads what the cache lacks; show it whether or
-		// not the push goes ahead, and after a failed or cancelled plan
-		// too, which may have downloaded part of it.
-		if err != nil || len(plan.Downloaded) > 0 {
+		// not the push goes ahead, and after a plan that failed or was
+		// cancelled once it had started, which may have downloaded part.
+		if (err != nil && p.Progress().Stage != "") || (err == nil && len(plan.Downloaded) > 0) {
 			store.Rescan()
 		}
 		if err != nil {
@@ -166,9 +166,6 @@ func (d *pushDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 		}
 	case pushDoneMsg:
 		d.result, d.err, d.stage = msg.res, msg.err, pushDone
-		if d.target != nil {
-			d.target.Close()
-		}
 	case tea.KeyPressMsg:
 		return d.key(m, msg)
 	}
@@ -230,11 +227,15 @@ func (d *pushDialog) run(m *Model) tea.Cmd {
 	d.push = mirror.NewPush(d.plan, d.target, mirror.PushOptions{})
 	tot := d.totals
 	what := fmt.Sprintf("push %s (%s) to %s", units.Count(tot.Versions, "version"), units.Bytes(tot.Bytes-tot.PresentBytes), d.target)
-	push := d.push
+	// The push owns the target from here and closes it when done, even
+	// if the session has ended and nobody reads the result.
+	push, t := d.push, d.target
+	d.target = nil
 	return m.writeAction(ctx, d, what, &d.wait, func() tea.Msg {
 		res, err := push.Run(ctx)
+		t.Close()
 		return pushDoneMsg{res, err}
-	}, func(err error) tea.Msg { return pushDoneMsg{err: err} })
+	}, func(err error) tea.Msg { t.Close(); return pushDoneMsg{err: err} })
 }
 
 func (d *pushDialog) view() string {
@@ -338,8 +339,11 @@ func (d *pushDialog) doneView(title string) string {
 	r := d.result
 	head := st.OKText.Render("✓ ") + fmt.Sprintf("pushed %s, %s in %s; %d already there; %s written",
 		units.Count(r.Sent, "file"), units.Bytes(r.Bytes), units.Elapsed(r.Elapsed), r.Skipped, units.Count(r.Lists, "list"))
-	if len(r.Failures) > 0 {
+	switch {
+	case len(r.Failures) > 0:
 		head = st.DangerText.Render(fmt.Sprintf("✗ %s failed", units.Count(len(r.Failures), "file"))) + fmt.Sprintf("; %d pushed", r.Sent)
+	case d.err != nil:
+		head = st.WarnText.Render("stopped: ") + fmt.Sprintf("%d pushed; push again to finish (what is there is skipped)", r.Sent)
 	}
 	body := []string{head}
 	if d.err != nil { // the push stopped early: say why
@@ -348,7 +352,7 @@ func (d *pushDialog) doneView(title string) string {
 	body = append(body, capped(st, r.Failures, 4, "failed", func(f *mirror.FileError) string {
 		return st.DangerText.Render("✗ ") + f.Error()
 	})...)
-	if env := d.plan.Settings.Env(); len(env) > 0 && len(r.Failures) == 0 {
+	if env := d.plan.Settings.Env(); len(env) > 0 && len(r.Failures) == 0 && d.err == nil {
 		body = append(body, "", "clients use it with:")
 		for _, kv := range env {
 			body = append(body, "  "+st.Bold.Render(kv))

@@ -99,7 +99,12 @@ func (d *verifyDialog) update(m *Model, msg tea.Msg) tea.Cmd {
 			d.err = nil // stopped by the user: show what was found so far
 		}
 		d.took = time.Since(d.started)
-		if msg.rep != nil {
+		switch {
+		case msg.rep != nil && msg.rep.Stopped:
+			// Which versions it checked is not known: add what it found,
+			// clear nothing.
+			m.local.setFindings(nil, msg.rep.Findings)
+		case msg.rep != nil:
 			m.local.setFindings(d.versions, msg.rep.Findings)
 		}
 	case repairDoneMsg:

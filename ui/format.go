@@ -79,8 +79,10 @@ func (s *Styles) cursorRow(line string) string {
 	switch r {
 	case ' ':
 		return ">" + line[n:]
-	case '●', '○':
+	case '●':
 		return "◉" + line[n:] // marked, and the cursor is on it
+	case '○':
+		return "◎" + line[n:] // partly marked, and the cursor is on it
 	}
 	return line
 }

@@ -298,7 +298,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	// ctrl+c quits from anywhere, except that it first stops a write the
 	// user confirmed, so that it ends between two safe steps rather than
-	// with the process; a second ctrl+c then quits.
+	// with the process. Until the write has stopped (a stopped repair
+	// still installs what it evicted), more presses only ask it to stop;
+	// after, ctrl+c quits.
 	if msg.String() == "ctrl+c" && (m.dialog == nil || !m.dialog.writing()) {
 		m.closeDialog()
 		return tea.Quit

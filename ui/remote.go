@@ -225,7 +225,9 @@ func (p *remotePane) catalogLines(focused bool, c *cache.Cache) []string {
 		if c == nil || c.Find(path) == nil {
 			status = st.WarnText.Render("missing")
 		}
-		line := fitPath(path, p.width-9) + " " + status + " "
+		// The blank first column takes the cursor mark where attributes
+		// do not show (Styles.cursorRow).
+		line := " " + fitPath(path, p.width-10) + " " + status + " "
 		if i == p.cursor && focused {
 			line = st.cursorRow(line)
 		}

@@ -182,7 +182,7 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 			return jerr
 		}
 	} else {
-		a.printPushResult(plan, res, t, len(confirmErrs) == 0)
+		a.printPushResult(plan, res, t, err == nil && len(confirmErrs) == 0)
 		for _, e := range confirmErrs {
 			fmt.Fprintln(a.stderr, "modcache: check after push:", e)
 		}

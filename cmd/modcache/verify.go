@@ -70,8 +70,12 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 			}
 			rep, err := a.verify(cmd, c.Root, vs, projects)
 			if err != nil {
-				if rep != nil && !asJSON {
-					a.printFindings(rep) // what an interrupted run found
+				// What an interrupted run found, then why it ended.
+				switch {
+				case rep != nil && asJSON:
+					writeJSON(a.stdout, verifyJSON{Report: rep})
+				case rep != nil:
+					a.printFindings(rep)
 				}
 				return err
 			}
