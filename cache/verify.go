@@ -178,6 +178,9 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 	})
 	v.opts.ZipHashes.Save() // what was hashed holds even if cancelled
 	stopped := ctx.Err()
+	if int(v.done.Load()) == len(v.versions) {
+		stopped = nil // the stop came after the last version: finish
+	}
 	seen := map[string]bool{}
 	for _, ver := range v.versions {
 		if !seen[ver.Path] && stopped == nil {
