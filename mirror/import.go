@@ -24,7 +24,7 @@ import (
 // ImportDest is where Import writes: a mirror, or a module cache.
 type ImportDest struct {
 	Target   Target // a mirror; when nil, ModCache is used
-	ModCache string // a GOMODCACHE root
+	ModCache string // a GOMODCACHE root; with a Target, one it must stay out of
 	Jobs     int    // parallel writes to Target; 0 means 8
 }
 
@@ -54,6 +54,11 @@ type ImportResult struct {
 func Import(ctx context.Context, bundle string, dest ImportDest) (*ImportResult, error) {
 	if dest.Target == nil && dest.ModCache == "" {
 		return nil, errors.New("import: no destination")
+	}
+	if dest.Target != nil && dest.ModCache != "" {
+		if err := outsideCache(dest.Target, dest.ModCache); err != nil {
+			return nil, err
+		}
 	}
 	stage, err := os.MkdirTemp("", "modcache-import-")
 	if err != nil {

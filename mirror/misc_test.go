@@ -85,6 +85,15 @@ func TestTargetInsideTheCacheRefused(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(c.Root, "example.com", "alpha", "@v")); err == nil {
 		t.Error("something was written into the cache")
 	}
+	// Nor does an import to a mirror go there.
+	tg, err := Open(context.Background(), filepath.Join(c.Root, "mirror"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Import(context.Background(), filepath.Join(t.TempDir(), "none.tar.gz"), ImportDest{Target: tg, ModCache: c.Root})
+	if err == nil || !strings.Contains(err.Error(), "inside the module cache") {
+		t.Errorf("import to a mirror in the cache: %v", err)
+	}
 }
 
 func TestParseName(t *testing.T) {

@@ -49,6 +49,9 @@ it fills a mirror instead, as push would.`,
 				}
 				defer t.Close()
 				dest.Target = t
+				// A mirror must not land in the module cache; without
+				// one (none yet) there is nothing to keep out of.
+				dest.ModCache, _ = a.root()
 			} else if dest.ModCache, err = a.rootForWrite(); err != nil {
 				return err
 			}
