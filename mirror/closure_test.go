@@ -203,8 +203,11 @@ func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
 	if len(plan.Refused) > 0 {
 		t.Fatalf("refused: %v", plan.Refused)
 	}
-	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0", "example.com/q@v1.1.0", "example.com/s@v1.0.0"); !slices.Equal(plan.Downloaded, want) {
+	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.1.0", "example.com/s@v1.0.0"); !slices.Equal(plan.Downloaded, want) {
 		t.Errorf("downloaded %v, want %v", plan.Downloaded, want)
+	}
+	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0", "example.com/q@v1.1.0", "example.com/s@v1.0.0"); !slices.Equal(plan.GoMods, want) {
+		t.Errorf("go.mod files fetched for %v, want %v", plan.GoMods, want)
 	}
 	full := map[string]bool{}
 	for _, v := range plan.Versions {
@@ -221,6 +224,41 @@ func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
 		}
 		if _, err := os.Stat(f.Zip); (err == nil) != isFull {
 			t.Errorf("%s: zip present %v, want %v", m, err == nil, isFull)
+		}
+	}
+}
+
+// TestPlanAskFirst: asked to ask first (the TUI), the plan downloads no
+// zip: it names the versions whose zips are missing, refuses nothing, and
+// still fetches the go.mod files the graph needs.
+func TestPlanAskFirst(t *testing.T) {
+	t.Parallel()
+	p := fixture.NewProxy(t,
+		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
+		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
+	)
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	os.MkdirAll(root, 0o777)
+	sel := Selection{Versions: mvs("example.com/p@v1.0.0"), WithDeps: true, AskFirst: true,
+		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
+	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0"); !slices.Equal(plan.ToDownload, want) {
+		t.Errorf("to download %v, want %v", plan.ToDownload, want)
+	}
+	if len(plan.Refused) > 0 || len(plan.Versions) > 0 {
+		t.Errorf("refused %v, versions %v; want both empty until confirmed", plan.Refused, plan.Versions)
+	}
+	for _, m := range plan.ToDownload {
+		f, _ := cache.PathsFor(root, m.Path, m.Version)
+		if _, err := os.Stat(f.Zip); err == nil {
+			t.Errorf("%s: zip downloaded unasked", m)
+		}
+		if _, err := os.Stat(f.Mod); err != nil {
+			t.Errorf("%s: the graph's go.mod not fetched: %v", m, err)
 		}
 	}
 }
@@ -248,8 +286,8 @@ func TestPlanRefusesAGoModItCannotGet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(plan.Downloaded, mv("example.com/q@v1.0.0")) {
-		t.Errorf("q v1.0.0 counted as downloaded: %v", plan.Downloaded)
+	if slices.Contains(plan.GoMods, mv("example.com/q@v1.0.0")) {
+		t.Errorf("q v1.0.0 counted as fetched: %v", plan.GoMods)
 	}
 	if len(plan.Refused) != 1 || plan.Refused[0].Path != "example.com/q" || plan.Refused[0].Version != "v1.0.0" || !plan.Refused[0].Missing {
 		t.Fatalf("refused %+v; want q v1.0.0 missing", plan.Refused)

@@ -39,6 +39,11 @@ type Selection struct {
 	Project string
 	// Offline forbids downloads; what the cache lacks is refused.
 	Offline bool
+	// AskFirst leaves the zips the cache lacks undownloaded: the plan
+	// names them in ToDownload, for a person to confirm before a plan
+	// with downloads (the go.mod files the graph needs are small and
+	// fetched all the same).
+	AskFirst bool
 	// Env is the environment for the go commands the plan runs (the
 	// user's); GOMODCACHE is set to the cache's root. It is also where the
 	// client settings read GOSUMDB, GOPRIVATE, GONOPROXY and GONOSUMDB.
@@ -58,8 +63,14 @@ type Plan struct {
 	// comes last and is written after the others.
 	SumDB   []*File   `json:"sumdb,omitempty"`
 	Refused []Refusal `json:"refused,omitempty"`
-	// Downloaded are versions the go command fetched into the cache.
+	// Downloaded are versions the go command fetched into the cache whole;
+	// GoMods those it fetched only the go.mod (and .info) of, for the
+	// module graph or to push them graph-only.
 	Downloaded []module.Version `json:"downloaded,omitempty"`
+	GoMods     []module.Version `json:"goMods,omitempty"`
+	// ToDownload are the versions whose zips the cache lacks, left for a
+	// confirmation (Selection.AskFirst). The plan leaves them out.
+	ToDownload []module.Version `json:"toDownload,omitempty"`
 	// Checked is set when the target was asked what it already holds, so
 	// File.Present means something.
 	Checked  bool           `json:"checked"`
@@ -432,18 +443,20 @@ func (b *planBuild) ensure(full bool) ensureFunc {
 	if full {
 		stage, fetch = "download", cache.Download
 	}
+	into := &b.plan.GoMods
+	if full {
+		into = &b.plan.Downloaded
+	}
 	return func(ctx context.Context, mods []module.Version) map[module.Version]string {
 		b.setStage(stage, len(mods))
 		failed := fetch(ctx, b.c.Root, b.sel.Env, mods, &b.gets)
 		for _, m := range mods {
 			if _, bad := failed[m]; !bad {
-				b.plan.Downloaded = append(b.plan.Downloaded, m)
+				*into = append(*into, m)
 			}
 		}
-		// A version the graph needed has its go.mod fetched first and
-		// its zip later, if it is pushed in full: it is listed once.
-		module.Sort(b.plan.Downloaded)
-		b.plan.Downloaded = slices.Compact(b.plan.Downloaded)
+		module.Sort(*into)
+		*into = slices.Compact(*into)
 		return failed
 	}
 }
@@ -466,6 +479,14 @@ func (b *planBuild) download(ctx context.Context) error {
 		} else {
 			graph = append(graph, m)
 		}
+	}
+	if b.sel.AskFirst && !b.sel.Offline && len(full) > 0 {
+		b.plan.ToDownload = dedupe(full)
+		module.Sort(b.plan.ToDownload)
+		for _, m := range full {
+			b.missing[m] = "not in the module cache yet: downloaded once you confirm"
+		}
+		full = nil
 	}
 	for _, step := range []struct {
 		need []module.Version
@@ -520,7 +541,14 @@ func (b *planBuild) verify(ctx context.Context) error {
 			results[i].Why = b.wants[m].why
 		}
 	})
+	asked := map[module.Version]bool{}
+	for _, m := range b.plan.ToDownload {
+		asked[m] = true
+	}
 	for i, m := range ms {
+		if asked[m] {
+			continue // not refused: waiting for the download's confirmation
+		}
 		if reasons[i] != "" {
 			b.plan.Refused = append(b.plan.Refused, Refusal{Path: m.Path, Version: m.Version, Reason: reasons[i], Missing: missing[i]})
 		} else if results[i] != nil {

@@ -27,6 +27,9 @@ type pushDialog struct {
 	choice  int
 	url     textinput.Model
 	empty   bool // enter was pressed with no target typed
+	// download is set once the user agreed to download the zips the
+	// first plan found missing; until then planning downloads none.
+	download bool
 
 	stage   pushStage
 	target  mirror.Target
@@ -129,12 +132,13 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 	ctx := d.background()
 	acts, c, sel, store := m.opts.Actions, m.state.Cache, d.sel, m.store
 	env := m.goEnv()
+	askFirst := !d.download
 	return m.work(d, func() tea.Msg {
 		t, err := acts.OpenTarget(ctx, to)
 		if err != nil {
 			return pushPlanMsg{err: err}
 		}
-		p := mirror.NewPlanner(c, mirror.Selection{Versions: sel, WithDeps: true, Env: env, MemoDir: acts.MemoDir}, t)
+		p := mirror.NewPlanner(c, mirror.Selection{Versions: sel, WithDeps: true, Env: env, MemoDir: acts.MemoDir, AskFirst: askFirst}, t)
 		d.mu.Lock()
 		d.planner = p
 		d.mu.Unlock()
@@ -142,7 +146,7 @@ func (d *pushDialog) startPlan(m *Model) tea.Cmd {
 		// Planning downloads what the cache lacks; show it whether or
 		// not the push goes ahead, and after a plan that failed or was
 		// cancelled once it had started, which may have downloaded part.
-		if (err != nil && p.Progress().Stage != "") || (err == nil && len(plan.Downloaded) > 0) {
+		if (err != nil && p.Progress().Stage != "") || (err == nil && len(plan.Downloaded)+len(plan.GoMods) > 0) {
 			store.Rescan()
 		}
 		if err != nil {
@@ -202,6 +206,11 @@ func (d *pushDialog) key(m *Model, msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case k == "esc" || k == "q":
 			m.closeDialog()
+		case k == "enter" && d.err == nil && len(d.plan.ToDownload) > 0:
+			// Download what the plan lacks, then plan again with it.
+			d.stop()
+			d.download = true
+			return d.startPlan(m)
 		case k == "enter" && d.err == nil && len(d.plan.Versions) > 0:
 			return d.run(m)
 		}
@@ -308,6 +317,13 @@ func (d *pushDialog) previewView(title string) string {
 	if n := len(d.plan.Downloaded); n > 0 {
 		body = append(body, fmt.Sprintf("downloaded %s, checked by go", units.Count(n, "missing version")))
 	}
+	if n := len(d.plan.GoMods); n > 0 {
+		body = append(body, st.Dim.Render(fmt.Sprintf("fetched %s for the module graph", units.Count(n, "missing go.mod file"))))
+	}
+	if n := len(d.plan.ToDownload); n > 0 {
+		body = append(body, st.WarnText.Render(fmt.Sprintf("+ %s not in the cache yet (their zips)", units.Count(n, "version"))),
+			st.Dim.Render("enter has go download them (it checks each), then plans again"))
+	}
 	if n := len(d.plan.SumDB); n > 0 {
 		body = append(body, st.Dim.Render(fmt.Sprintf("checksum database: %s, so clients keep GOSUMDB on offline", units.Count(n, "cached file"))))
 	}
@@ -315,9 +331,12 @@ func (d *pushDialog) previewView(title string) string {
 		return st.DangerText.Render("refused ") + r.String()
 	})...)
 	hints := []string{"esc", "cancel"}
-	if len(d.plan.Versions) > 0 {
+	switch {
+	case len(d.plan.ToDownload) > 0:
+		hints = append([]string{"enter", "download, then plan"}, hints...)
+	case len(d.plan.Versions) > 0:
 		hints = append([]string{"enter", "push"}, hints...)
-	} else {
+	default:
 		body = append(body, "", st.WarnText.Render("nothing to push"))
 	}
 	return d.box(title, body, keyHint(st, hints...))

@@ -47,7 +47,13 @@ func TestFlowPushMarked(t *testing.T) {
 	f.typ(gocmd.FileURL(dest))
 	f.keys("enter")
 	// Building alpha v1.2.0 needs beta v1.0.0 (its requirement), which the
-	// cache holds only as a .mod: the plan downloads it first.
+	// cache holds only as a .mod: the plan asks before downloading it.
+	f.waitFor("1 version: 1 full", "+ 1 version not in the cache yet", "enter download, then plan")
+	beta, _ := cache.PathsFor(fc.Root, "example.com/beta", "v1.0.0")
+	if _, err := os.Stat(beta.Zip); err == nil {
+		t.Fatal("the zip was downloaded before the user confirmed")
+	}
+	f.keys("enter")
 	s := f.waitFor("2 versions: 2 full", "downloaded 1 missing version", "enter push")
 	if strings.Contains(s, "refused") {
 		t.Fatalf("nothing should be refused:\n%s", s)

@@ -306,6 +306,9 @@ func (a *app) printPushPlan(plan *mirror.Plan) {
 	for _, m := range plan.Downloaded {
 		fmt.Fprintf(w, "  downloaded into the cache first: %s\n", m)
 	}
+	if n := len(plan.GoMods); n > 0 {
+		fmt.Fprintf(w, "  fetched into the cache first: the go.mod of %s\n", units.Count(n, "version"))
+	}
 	tw := newTable(w, 0)
 	for _, v := range plan.Versions {
 		kind := "full"
