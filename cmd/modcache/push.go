@@ -40,7 +40,7 @@ func (f *pushFlags) register(cmd *cobra.Command, withSelection bool) {
 		fl.BoolVar(&f.withDeps, "with-deps", true, "add every version a build of the selection needs (module graph from the cached go.mod files)")
 		fl.StringVar(&f.project, "project", "", "push what the Go project in `DIR` needs to build, as the go command there says (workspaces included)")
 	}
-	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan (and what the target already has) without pushing")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the plan (and what the target already has) without pushing or downloading any zip")
 	fl.BoolVar(&f.asJSON, "json", false, "print the plan and result as one JSON object")
 	fl.BoolVar(&f.offline, "offline", false, "never download: refuse versions the module cache lacks")
 	fl.BoolVar(&f.failFast, "fail-fast", false, "stop at the first file that fails")
@@ -127,6 +127,8 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		}
 	}
 	sel.WithDeps, sel.Offline, sel.Env, sel.MemoDir = f.withDeps, f.offline, a.childEnv(), a.memoDir()
+	// A dry run downloads no zip: it names what a real push would.
+	sel.AskFirst = f.dryRun
 
 	t, err := a.openMirror(ctx, f.to, f.insecureHTTP)
 	if err != nil {
@@ -308,6 +310,9 @@ func (a *app) printPushPlan(plan *mirror.Plan) {
 	}
 	if n := len(plan.GoMods); n > 0 {
 		fmt.Fprintf(w, "  fetched into the cache first: the go.mod of %s\n", units.Count(n, "version"))
+	}
+	for _, m := range plan.ToDownload {
+		fmt.Fprintf(w, "  not in the cache: %s (a real push downloads it first, and pushes it)\n", m)
 	}
 	tw := newTable(w, 0)
 	for _, v := range plan.Versions {

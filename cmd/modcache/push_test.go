@@ -187,3 +187,20 @@ func TestPushAllRefusedSameWay(t *testing.T) {
 		t.Errorf("client settings printed for a failed push:\n%s", r.stdout)
 	}
 }
+
+// A dry run downloads no zip: a version the cache lacks is named as what a
+// real push would download first.
+func TestPushDryRunDownloadsNothing(t *testing.T) {
+	c := envCache(t)
+	dir := filepath.Join(t.TempDir(), "mirror")
+	r := runCLI(t, "push", "--to", dir, "--dry-run", "--with-deps=false", "example.com/gamma/v2@v2.1.0")
+	if r.code != 0 || !strings.Contains(r.stdout, "not in the cache: example.com/gamma/v2@v2.1.0 (a real push downloads it first") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if pathExists(filepath.Join(c.Root, "cache/download/example.com/gamma/v2/@v/v2.1.0.zip")) {
+		t.Error("the dry run downloaded the zip")
+	}
+	if pathExists(dir) {
+		t.Errorf("the dry run wrote %v", filesUnder(dir))
+	}
+}
