@@ -302,6 +302,38 @@ func TestStaleTempsCleared(t *testing.T) {
 	}
 }
 
+// TestHugeListNotCut: a list on the target bigger than any list could be
+// is not cut and merged: the list write fails, saying why.
+func TestHugeListNotCut(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	dest := filepath.Join(t.TempDir(), "mirror")
+	list := filepath.Join(dest, "example.com", "alpha", "@v", "list")
+	os.MkdirAll(filepath.Dir(list), 0o755)
+	if err := os.WriteFile(list, bytes.Repeat([]byte("v9.9.9\n"), maxGet/7+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tg, err := Open(ctx, dest, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "not read") {
+		t.Fatalf("failures %v; want the list refused as too big", res.Failures)
+	}
+	if fi, _ := os.Stat(list); fi.Size() <= maxGet {
+		t.Errorf("the list was rewritten from a cut copy: %d bytes", fi.Size())
+	}
+}
+
 // TestInterruptedPut: a copy cancelled half way leaves neither the file
 // nor its temp file behind.
 func TestInterruptedPut(t *testing.T) {

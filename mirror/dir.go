@@ -210,7 +210,12 @@ func (d *dirTarget) Get(ctx context.Context, name string) ([]byte, error) {
 	} else if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file", p)
 	}
-	return os.ReadFile(p)
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readSmall(f, name)
 }
 
 func (d *dirTarget) Versions(ctx context.Context, modPath string) ([]string, error) {

@@ -210,7 +210,7 @@ func (h *httpTarget) Get(ctx context.Context, name string) ([]byte, error) {
 	case resp.StatusCode/100 != 2:
 		return nil, statusError(resp, resp.Body)
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	return readSmall(resp.Body, name)
 }
 
 func (h *httpTarget) Versions(ctx context.Context, modPath string) ([]string, error) {

@@ -217,7 +217,7 @@ func (s *s3Target) Get(ctx context.Context, name string) ([]byte, error) {
 		return nil, s3Error(err)
 	}
 	defer obj.Close()
-	data, err := io.ReadAll(io.LimitReader(obj, 16<<20))
+	data, err := readSmall(obj, name)
 	if err != nil {
 		if s3NotFound(err) {
 			return nil, fs.ErrNotExist

@@ -206,6 +206,19 @@ func localPath(u *url.URL) (string, error) {
 	return filepath.Clean(p), nil
 }
 
+// maxGet bounds what Get reads: lists and go.mod files are far smaller.
+const maxGet = 16 << 20
+
+// readSmall reads what Get returns, refusing more than maxGet rather than
+// cutting it: a cut list merged into the new one would be wrong.
+func readSmall(r io.Reader, name string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxGet+1))
+	if err == nil && len(data) > maxGet {
+		err = fmt.Errorf("%s is over %s, far more than a list or go.mod holds; not read", name, units.Bytes(maxGet))
+	}
+	return data, err
+}
+
 // Source is the content of one file to push: a local file or bytes.
 type Source struct {
 	Path string // local file, opened without moving its atime
