@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 
+	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/gocmd"
 )
 
@@ -157,6 +158,16 @@ func (f *Fetcher) Run(ctx context.Context) ([]Fetched, error) {
 	return results, nil
 }
 
+// holds reports whether the cache has the version's zip.
+func (f *Fetcher) holds(path, version string) bool {
+	p, err := cache.PathsFor(f.root, path, version)
+	if err != nil {
+		return false
+	}
+	_, err = os.Lstat(p.Zip)
+	return err == nil
+}
+
 // download runs go mod download -json and reads its answers.
 func (f *Fetcher) download(ctx context.Context, dir string, env []string, args ...string) ([]Fetched, error) {
 	mods, err := gocmd.ModDownload(ctx, dir, env, &f.gets, args...)
@@ -165,7 +176,13 @@ func (f *Fetcher) download(ctx context.Context, dir string, env []string, args .
 	}
 	var results []Fetched
 	for _, m := range mods {
-		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: m.Reason()})
+		why := m.Reason()
+		if strings.Contains(why, "GOPROXY=off") && f.holds(m.Path, m.Version) {
+			// go says "module lookup disabled" when all it wants is the
+			// version's checksum database record, which it lacks.
+			why += " (the cache holds it already: go wants to check it against the checksum database first, which needs the network once; GONOSUMDB=" + m.Path + " skips that check)"
+		}
+		results = append(results, Fetched{Path: m.Path, Version: m.Version, Query: m.Query, Error: why})
 	}
 	return results, nil
 }

@@ -73,3 +73,19 @@ func TestFetch(t *testing.T) {
 		t.Errorf("bad query: %v", err)
 	}
 }
+
+// Offline, go refuses to "fetch" a version the cache holds when it has no
+// checksum database record of it, and says only "module lookup disabled";
+// the failure then says what go is after.
+func TestFetchOfflineSaysWhatGoWants(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	env := fixture.With(c.Env, "GOPROXY=off", "GOSUMDB=sum.golang.org")
+	got, err := Fetch(context.Background(), c.Root, env, []string{"example.com/alpha@v1.2.0"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || !strings.Contains(got[0].Error, "GOPROXY=off") || !strings.Contains(got[0].Error, "the cache holds it already") {
+		t.Errorf("fetched %+v", got)
+	}
+}
