@@ -411,11 +411,7 @@ func TestPruneRechecksUnderTheLock(t *testing.T) {
 	c := prScan(t, fc.Root)
 
 	// alpha v1.2.0: its zip is truncated after the scan.
-	_, alpha := fc.Files(t, "example.com/alpha", "v1.2.0")
-	os.Chmod(alpha+".zip", 0o644)
-	if err := os.Truncate(alpha+".zip", 100); err != nil {
-		t.Fatal(err)
-	}
+	cutZip(t, fc.Root, "example.com/alpha", "v1.2.0")
 	plan := PlanEvict(c, []module.Version{{Path: "example.com/alpha", Version: "v1.2.0"}}, Policy{Mode: ModeDir, Grace: -1}, allAvailable)
 	res := prRun(t, fc.Root, plan)
 	if len(res.Skipped) != 1 || !strings.Contains(res.Skipped[0].Reason, "zip is damaged") {

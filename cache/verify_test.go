@@ -283,9 +283,7 @@ func TestVerifyFindsDamageAndRepairs(t *testing.T) {
 // evicted for good; what can be fixed locally still is.
 func TestRepairWithoutGoodCopyLeavesDamage(t *testing.T) {
 	fc := fixture.NewCache(t)
-	f, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
-	data, _ := os.ReadFile(f.Zip)
-	os.WriteFile(f.Zip, data[:100], 0o644)
+	f := cutZip(t, fc.Root, "example.com/alpha", "v1.0.0")
 	g, _ := PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
 	os.WriteFile(g.List, nil, 0o644) // a list go would not write
 	rep := prVerify(t, fc.Root)
@@ -463,12 +461,8 @@ func TestVerifyChecksAgainstTheChecksumDatabase(t *testing.T) {
 // a version still installs the good copy it had fetched.
 func TestRepairStoppedLosesNothing(t *testing.T) {
 	fc := fixture.NewCache(t)
-	a, _ := PathsFor(fc.Root, "example.com/alpha", "v1.0.0")
-	data, _ := os.ReadFile(a.Zip)
-	os.WriteFile(a.Zip, data[:100], 0o644)
-	b, _ := PathsFor(fc.Root, "example.com/beta", "v1.1.0")
-	data, _ = os.ReadFile(b.Zip)
-	os.WriteFile(b.Zip, data[:100], 0o644)
+	a := cutZip(t, fc.Root, "example.com/alpha", "v1.0.0")
+	cutZip(t, fc.Root, "example.com/beta", "v1.1.0")
 	rep := prVerify(t, fc.Root)
 	// Stops once alpha's damaged zip is gone, before beta is touched.
 	ctx := stopWhen{context.Background(), func() bool { _, err := os.Lstat(a.Zip); return err != nil }, new(atomic.Bool)}
@@ -527,6 +521,21 @@ func zipFrom(t *testing.T, f Files, mv module.Version, dir string) {
 	if err := modzip.CreateFromDir(zw, mv, dir); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// cutZip truncates a version's zip to its first 100 bytes, as an
+// interrupted copy would, and returns the version's files.
+func cutZip(t *testing.T, root, path, version string) Files {
+	t.Helper()
+	f, err := PathsFor(root, path, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(f.Zip, 0o644)
+	if err := os.Truncate(f.Zip, 100); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
 
 // flipByte flips a bit of the byte at offset at (the middle when

@@ -161,19 +161,8 @@ func TestServerErrors(t *testing.T) {
 		return true
 	})
 
-	ctx := context.Background()
-	tg, err := Open(ctx, srv.URL+"/repo/", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, projectSelection(c), srv.URL+"/repo/", Options{})
+	res := runPush(t, plan, tg, PushOptions{Jobs: 2})
 	var msgs []string
 	for _, f := range res.Failures {
 		msgs = append(msgs, f.Error())
@@ -200,7 +189,7 @@ func TestServerErrors(t *testing.T) {
 	}
 
 	// --fail-fast stops at the first failure.
-	res, err = NewPush(plan, tg, PushOptions{Jobs: 1, FailFast: true}).Run(ctx)
+	res, err := NewPush(plan, tg, PushOptions{Jobs: 1, FailFast: true}).Run(context.Background())
 	if err != nil || len(res.Failures) != 1 {
 		t.Errorf("fail-fast: err %v, %d failures, want 1", err, len(res.Failures))
 	}
@@ -223,19 +212,8 @@ func TestPutRedirectFails(t *testing.T) {
 		}
 		return true
 	})
-	ctx := context.Background()
-	tg, err := Open(ctx, srv.URL+"/repo/", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, alphaSelection(c), srv.URL+"/repo/", Options{})
+	res := runPush(t, plan, tg, PushOptions{})
 	if len(res.Failures) == 0 || res.Sent > 0 {
 		t.Fatalf("sent %d files, %d failures; want every upload to fail", res.Sent, len(res.Failures))
 	}
@@ -249,16 +227,8 @@ func TestPutRedirectFails(t *testing.T) {
 func TestChangedSinceCheckedRefused(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	ctx := context.Background()
 	dest := filepath.Join(t.TempDir(), "mirror")
-	tg, err := Open(ctx, dest, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, alphaSelection(c), dest, Options{})
 	f, _ := cache.PathsFor(c.Root, "example.com/alpha", "v1.2.0")
 	os.Chmod(f.Zip, 0o644)
 	data, _ := os.ReadFile(f.Zip)
@@ -268,10 +238,7 @@ func TestChangedSinceCheckedRefused(t *testing.T) {
 	}
 	later := time.Now().Add(time.Second)
 	os.Chtimes(f.Zip, later, later)
-	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runPush(t, plan, tg, PushOptions{})
 	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "written since it was checked") {
 		t.Fatalf("failures %v; want the changed zip refused", res.Failures)
 	}
@@ -296,7 +263,7 @@ func TestStaleTempsCleared(t *testing.T) {
 	long := time.Now().Add(-2 * staleTemp)
 	os.Chtimes(old, long, long)
 	os.Chtimes(other, long, long)
-	push(t, c, Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, dest)
+	push(t, c, alphaSelection(c), dest)
 	if exists(old) || !exists(young) || !exists(other) {
 		t.Errorf("after the push: stale %v, young %v, unrelated %v; want only the stale one gone", exists(old), exists(young), exists(other))
 	}
@@ -313,19 +280,8 @@ func TestHugeListNotCut(t *testing.T) {
 	if err := os.WriteFile(list, bytes.Repeat([]byte("v9.9.9\n"), maxGet/7+1), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	tg, err := Open(ctx, dest, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}, tg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, alphaSelection(c), dest, Options{})
+	res := runPush(t, plan, tg, PushOptions{})
 	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "not read") {
 		t.Fatalf("failures %v; want the list refused as too big", res.Failures)
 	}
@@ -384,20 +340,9 @@ func TestServerHangs(t *testing.T) {
 		return true
 	})
 
-	ctx := context.Background()
-	tg, err := Open(ctx, srv.URL+"/repo/", Options{Timeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, projectSelection(c), srv.URL+"/repo/", Options{Timeout: 2 * time.Second})
 	start := time.Now()
-	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runPush(t, plan, tg, PushOptions{Jobs: 2})
 	if len(res.Failures) != 1 || !strings.Contains(res.Failures[0].Error(), "example.com/alpha/@v/v1.2.0.zip") ||
 		!strings.Contains(res.Failures[0].Error(), "no progress for 2s") {
 		t.Fatalf("failures %v", res.Failures)
@@ -410,7 +355,7 @@ func TestServerHangs(t *testing.T) {
 
 	// Planning asks the target what it holds: a HEAD that never comes back
 	// ends after Options.Timeout.
-	_, err = BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
+	_, err := BuildPlan(context.Background(), scan(t, c.Root), projectSelection(c), tg)
 	if err == nil || !strings.Contains(err.Error(), "timed out after 2s") {
 		t.Errorf("planning against a hanging server: %v", err)
 	}
@@ -429,17 +374,9 @@ func TestDeadServerStopsThePush(t *testing.T) {
 		<-r.Context().Done()
 		return true
 	})
-	ctx := context.Background()
-	tg, err := Open(ctx, srv.URL+"/repo/", Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := BuildPlan(ctx, scan(t, c.Root), projectSelection(c), tg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg, plan := planFor(t, c, projectSelection(c), srv.URL+"/repo/", Options{Timeout: time.Second})
 	files := plan.Totals().Files
-	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(ctx)
+	res, err := NewPush(plan, tg, PushOptions{Jobs: 2}).Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "3 uploads in a row got no answer") {
 		t.Fatalf("Run: %v", err)
 	}

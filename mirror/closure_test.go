@@ -110,9 +110,7 @@ func TestClosurePruning(t *testing.T) {
 		fixture.Mod{Path: "example.com/r", Version: "v1.0.0"},
 		fixture.Mod{Path: "example.com/old", Version: "v1.0.0", Go: "1.16", Require: []string{"example.com/q v1.0.0"}},
 	)
-	root := filepath.Join(t.TempDir(), "modcache")
-	fixture.MakeRemovable(t, root)
-	os.MkdirAll(root, 0o777)
+	root := emptyCache(t)
 	env := fixture.GoEnv(root, p.URL())
 	ensure := func(ctx context.Context, mods []module.Version) map[module.Version]string {
 		return cache.Download(ctx, root, env, mods, nil)
@@ -185,21 +183,7 @@ func TestPlanDownloadsAndOffline(t *testing.T) {
 // download the code of every version its graph mentions.
 func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
 	t.Parallel()
-	p := fixture.NewProxy(t,
-		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
-		fixture.Mod{Path: "example.com/s", Version: "v1.0.0", Require: []string{"example.com/q v1.1.0"}},
-		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
-		fixture.Mod{Path: "example.com/q", Version: "v1.1.0"},
-	)
-	root := filepath.Join(t.TempDir(), "modcache")
-	fixture.MakeRemovable(t, root)
-	os.MkdirAll(root, 0o777)
-	sel := Selection{Versions: mvs("example.com/p@v1.0.0", "example.com/s@v1.0.0"), WithDeps: true,
-		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
-	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, plan := planFromEmpty(t, graphProxy(t), false, "example.com/p@v1.0.0", "example.com/s@v1.0.0")
 	if len(plan.Refused) > 0 {
 		t.Fatalf("refused: %v", plan.Refused)
 	}
@@ -233,19 +217,7 @@ func TestPlanFetchesGraphOnlyGoMods(t *testing.T) {
 // still fetches the go.mod files the graph needs.
 func TestPlanAskFirst(t *testing.T) {
 	t.Parallel()
-	p := fixture.NewProxy(t,
-		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
-		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
-	)
-	root := filepath.Join(t.TempDir(), "modcache")
-	fixture.MakeRemovable(t, root)
-	os.MkdirAll(root, 0o777)
-	sel := Selection{Versions: mvs("example.com/p@v1.0.0"), WithDeps: true, AskFirst: true,
-		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
-	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, plan := planFromEmpty(t, graphProxy(t), true, "example.com/p@v1.0.0")
 	if want := mvs("example.com/p@v1.0.0", "example.com/q@v1.0.0"); !slices.Equal(plan.ToDownload, want) {
 		t.Errorf("to download %v, want %v", plan.ToDownload, want)
 	}
@@ -268,24 +240,11 @@ func TestPlanAskFirst(t *testing.T) {
 // as downloaded and then silently left out.
 func TestPlanRefusesAGoModItCannotGet(t *testing.T) {
 	t.Parallel()
-	p := fixture.NewProxy(t,
-		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
-		fixture.Mod{Path: "example.com/s", Version: "v1.0.0", Require: []string{"example.com/q v1.1.0"}},
-		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
-		fixture.Mod{Path: "example.com/q", Version: "v1.1.0"},
-	)
+	p := graphProxy(t)
 	if err := os.Remove(filepath.Join(p.Dir, "example.com", "q", "@v", "v1.0.0.mod")); err != nil {
 		t.Fatal(err)
 	}
-	root := filepath.Join(t.TempDir(), "modcache")
-	fixture.MakeRemovable(t, root)
-	os.MkdirAll(root, 0o777)
-	sel := Selection{Versions: mvs("example.com/p@v1.0.0", "example.com/s@v1.0.0"), WithDeps: true,
-		Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
-	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, plan := planFromEmpty(t, p, false, "example.com/p@v1.0.0", "example.com/s@v1.0.0")
 	if slices.Contains(plan.GoMods, mv("example.com/q@v1.0.0")) {
 		t.Errorf("q v1.0.0 counted as fetched: %v", plan.GoMods)
 	}

@@ -27,31 +27,87 @@ func projectSelection(c *fixture.Cache) Selection {
 	return Selection{Project: c.Project, WithDeps: true, Env: c.Env, MemoDir: cache.ZipHashesOff}
 }
 
-// push plans and runs a push, failing the test on any error, refusal or
-// failed file.
-func push(t testing.TB, c *fixture.Cache, sel Selection, target string) (*Plan, *Result) {
+// alphaSelection pushes the fixture's alpha v1.2.0 alone.
+func alphaSelection(c *fixture.Cache) Selection {
+	return Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}
+}
+
+// planFor opens target with opts and plans sel for it from the fixture
+// cache, failing the test on an error.
+func planFor(t testing.TB, c *fixture.Cache, sel Selection, target string, opts Options) (Target, *Plan) {
 	t.Helper()
 	ctx := context.Background()
-	tg, err := Open(ctx, target, Options{})
+	tg, err := Open(ctx, target, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tg.Close()
+	t.Cleanup(func() { tg.Close() })
 	plan, err := BuildPlan(ctx, scan(t, c.Root), sel, tg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Refused) > 0 {
-		t.Fatalf("refused: %v", plan.Refused)
-	}
-	res, err := NewPush(plan, tg, PushOptions{}).Run(ctx)
+	return tg, plan
+}
+
+// runPush runs a planned push, failing the test only when the push as a
+// whole fails: failed files are in the result.
+func runPush(t testing.TB, plan *Plan, tg Target, opts PushOptions) *Result {
+	t.Helper()
+	res, err := NewPush(plan, tg, opts).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res
+}
+
+// push plans and runs a push, failing the test on any error, refusal or
+// failed file.
+func push(t testing.TB, c *fixture.Cache, sel Selection, target string) (*Plan, *Result) {
+	t.Helper()
+	tg, plan := planFor(t, c, sel, target, Options{})
+	if len(plan.Refused) > 0 {
+		t.Fatalf("refused: %v", plan.Refused)
+	}
+	res := runPush(t, plan, tg, PushOptions{})
 	if len(res.Failures) > 0 {
 		t.Fatalf("failures: %v", res.Failures)
 	}
 	return plan, res
+}
+
+// emptyCache is a new module cache directory the test can remove.
+func emptyCache(t testing.TB) string {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "modcache")
+	fixture.MakeRemovable(t, root)
+	if err := os.MkdirAll(root, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// planFromEmpty plans seeds with their dependencies from an empty cache
+// that go fills from p, with askFirst as Selection.AskFirst.
+func planFromEmpty(t testing.TB, p *fixture.Proxy, askFirst bool, seeds ...string) (root string, plan *Plan) {
+	t.Helper()
+	root = emptyCache(t)
+	sel := Selection{Versions: mvs(seeds...), WithDeps: true, AskFirst: askFirst, Env: fixture.GoEnv(root, p.URL()), MemoDir: cache.ZipHashesOff}
+	plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root, plan
+}
+
+// graphProxy serves p and s, which need q at two versions: q v1.0.0 is
+// in the module graph only, q v1.1.0 is built.
+func graphProxy(t testing.TB) *fixture.Proxy {
+	return fixture.NewProxy(t,
+		fixture.Mod{Path: "example.com/p", Version: "v1.0.0", Require: []string{"example.com/q v1.0.0"}},
+		fixture.Mod{Path: "example.com/s", Version: "v1.0.0", Require: []string{"example.com/q v1.1.0"}},
+		fixture.Mod{Path: "example.com/q", Version: "v1.0.0"},
+		fixture.Mod{Path: "example.com/q", Version: "v1.1.0"},
+	)
 }
 
 // buildFresh copies the fixture project without its go.sum and builds it

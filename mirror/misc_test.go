@@ -71,7 +71,7 @@ func typeName(v any) string {
 func TestTargetInsideTheCacheRefused(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	sel := Selection{Versions: mvs("example.com/alpha@v1.2.0"), Env: c.Env, MemoDir: cache.ZipHashesOff}
+	sel := alphaSelection(c)
 	for _, to := range []string{c.Root, filepath.Join(c.Root, "mirror"), "bundle://" + filepath.ToSlash(filepath.Join(c.Root, "cache", "b.tar.gz"))} {
 		tg, err := Open(context.Background(), to, Options{})
 		if err != nil {
