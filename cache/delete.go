@@ -133,14 +133,13 @@ func evict(root string, a Action, wait time.Duration) (skip string, err error) {
 	// A tree that is not a directory was not written by go; the safe
 	// delete would refuse it part way, after the .partial. Say so now.
 	treeRel := path.Join(p.treeDir, p.tree)
-	if fi, err := os.Lstat(filepath.Join(root, filepath.FromSlash(treeRel))); err == nil && !fi.IsDir() {
+	treeFi, treeErr := os.Lstat(filepath.Join(root, filepath.FromSlash(treeRel)))
+	if treeErr == nil && !treeFi.IsDir() {
 		return fmt.Sprintf("%s is a symlink or a file, which go never writes there; left alone: remove it by hand", treeRel), nil
 	}
-	if a.Mode == ModeFull && a.seen != 0 {
-		_, err := os.Lstat(filepath.Join(root, filepath.FromSlash(treeRel)))
-		if (a.seen&HasZip == 0 && vd.exists(p.escVer+".zip")) || (a.seen&HasTree == 0 && err == nil) {
-			return "go downloaded or extracted it since the scan: a build is using it", nil
-		}
+	if a.Mode == ModeFull && a.seen != 0 &&
+		((a.seen&HasZip == 0 && vd.exists(p.escVer+".zip")) || (a.seen&HasTree == 0 && treeErr == nil)) {
+		return "go downloaded or extracted it since the scan: a build is using it", nil
 	}
 	partial := p.escVer + ".partial"
 	if err := vd.create(partial); err != nil {

@@ -166,9 +166,7 @@ func (v *Verifier) Run(ctx context.Context) (*VerifyReport, error) {
 		mv := module.Version{Path: ver.Path, Version: ver.Version}
 		lines := sums[mv]
 		for _, l := range SumDBLines(v.root, dbs, mv) {
-			if l.Path == mv.Path && l.Version == mv.Version {
-				lines = append(lines, sumLine{l, "the cached checksum database record"})
-			}
+			lines = append(lines, sumLine{l, "the cached checksum database record"})
 		}
 		fs := v.check(hs, ver, lines)
 		mu.Lock()
@@ -222,20 +220,20 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	}
 	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	zipFi, zipErr := os.Lstat(f.Zip) // kept: the memo of zip hashes needs it
-	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), exists(f.Tree)
+	treeFi, treeErr := os.Lstat(f.Tree)
+	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), treeErr == nil
 	// go writes plain files and directories. Through a symlink, verify
 	// would read (and report on) files outside the cache.
-	for _, l := range []struct {
-		p    string
-		what string
-		has  *bool
-	}{{f.Tree, "extracted tree", &hasTree}, {f.Zip, "zip", &hasZip}} {
-		if fi, err := os.Lstat(l.p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			target, _ := os.Readlink(l.p)
-			add(FindingState, false, "the %s is a symlink (to %s), which go never writes; not read through", l.what, target)
-			*l.has = false
+	symlink := func(fi fs.FileInfo, p, what string) bool {
+		if fi == nil || fi.Mode()&fs.ModeSymlink == 0 {
+			return false
 		}
+		target, _ := os.Readlink(p)
+		add(FindingState, false, "the %s is a symlink (to %s), which go never writes; not read through", what, target)
+		return true
 	}
+	hasTree = hasTree && !symlink(treeFi, f.Tree, "extracted tree")
+	hasZip = hasZip && !symlink(zipFi, f.Zip, "zip")
 
 	// The .info as the scan and a push judge it; a version may have none.
 	if _, problem, _ := readInfo(f.Info, ver.Version); problem != "" && exists(f.Info) {

@@ -232,7 +232,8 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 			return err
 		}
 		// go trusts a cached lookup and rejects the module over a bad one.
-		return checkLookup(data, fn.Path, fn.Version)
+		_, err = cache.ParseLookup(data, module.Version{Path: fn.Path, Version: fn.Version})
+		return err
 	}
 	return nil
 }

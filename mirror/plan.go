@@ -1,7 +1,6 @@
 package mirror
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -293,8 +292,8 @@ type planBuild struct {
 	sums    *cache.KnownSums
 	dbs     []string // checksum databases with files in the plan
 	// unrecorded are the planned versions with no checksum database
-	// record to push.
-	unrecorded []string
+	// record to push, private ones aside.
+	unrecorded []module.Version
 }
 
 // Run builds the plan: select the versions, add what they need to build,
@@ -481,10 +480,10 @@ func (b *planBuild) download(ctx context.Context) error {
 		}
 	}
 	if b.sel.AskFirst && !b.sel.Offline && len(full) > 0 {
+		// Left out of this plan: neither verified nor refused.
 		b.plan.ToDownload = dedupe(full)
-		module.Sort(b.plan.ToDownload)
 		for _, m := range full {
-			b.missing[m] = "not in the module cache yet: downloaded once you confirm"
+			delete(b.wants, m)
 		}
 		full = nil
 	}
@@ -541,14 +540,7 @@ func (b *planBuild) verify(ctx context.Context) error {
 			results[i].Why = b.wants[m].why
 		}
 	})
-	asked := map[module.Version]bool{}
-	for _, m := range b.plan.ToDownload {
-		asked[m] = true
-	}
 	for i, m := range ms {
-		if asked[m] {
-			continue // not refused: waiting for the download's confirmation
-		}
 		if reasons[i] != "" {
 			b.plan.Refused = append(b.plan.Refused, Refusal{Path: m.Path, Version: m.Version, Reason: reasons[i], Missing: missing[i]})
 		} else if results[i] != nil {
@@ -569,8 +561,7 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.plan.SumDB, b.dbs, b.unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
-	if err != nil || len(b.unrecorded) == 0 || b.sel.Offline || getEnv(b.sel.Env, "GOSUMDB") == "off" {
+	if err := b.sumDBFiles(dbs); err != nil || len(b.unrecorded) == 0 || b.sel.Offline || getEnv(b.sel.Env, "GOSUMDB") == "off" {
 		return err
 	}
 	// go caches a record only when it asks the database, which it does
@@ -579,30 +570,30 @@ func (b *planBuild) addSumDB(ctx context.Context) error {
 	// and proofs as ever), so offline clients need no go.sum lines. A
 	// database out of reach costs at most recordsLimit; the versions
 	// then stay unrecorded, and the settings' notes say so.
-	// Private versions never get a record; asking could send go to their
-	// version control instead.
-	noSumDB := cmp.Or(getEnv(b.sel.Env, "GONOSUMDB"), getEnv(b.sel.Env, "GOPRIVATE"))
-	var vs []module.Version
-	for _, s := range b.unrecorded {
-		p, v, _ := strings.Cut(s, "@")
-		if noSumDB == "" || !module.MatchPrefixPatterns(noSumDB, p) {
-			vs = append(vs, module.Version{Path: p, Version: v})
-		}
-	}
-	if len(vs) == 0 {
-		return nil
-	}
-	b.setStage("records", len(vs))
+	b.setStage("records", len(b.unrecorded))
 	rctx, cancel := context.WithTimeout(ctx, recordsLimit)
 	defer cancel()
-	cache.DownloadGoMods(rctx, b.c.Root, b.sel.Env, vs, &b.gets)
+	cache.DownloadGoMods(rctx, b.c.Root, b.sel.Env, b.unrecorded, &b.gets)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if dbs, err = cache.SumDBDatabases(b.c.Root); err != nil {
 		return err
 	}
-	b.plan.SumDB, b.dbs, b.unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
+	return b.sumDBFiles(dbs)
+}
+
+// sumDBFiles puts the cached checksum database files of dbs in the plan
+// and keeps the versions without a record, private ones aside: those
+// never get one.
+func (b *planBuild) sumDBFiles(dbs []string) error {
+	var unrecorded []module.Version
+	var err error
+	b.plan.SumDB, b.dbs, unrecorded, err = sumdbFiles(b.c.Root, dbs, b.plan.Versions)
+	noSumDB := noSumDBPatterns(b.sel.Env)
+	b.unrecorded = slices.DeleteFunc(unrecorded, func(m module.Version) bool {
+		return noSumDB != "" && module.MatchPrefixPatterns(noSumDB, m.Path)
+	})
 	return err
 }
 

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ func (s ClientSettings) Env() []string {
 // clientSettings works out the settings, with notes for what they cannot
 // cover. unrecorded are the pushed versions with no checksum database
 // record to serve.
-func clientSettings(t Target, plan *Plan, dbs, unrecorded []string, env []string) ClientSettings {
+func clientSettings(t Target, plan *Plan, dbs []string, unrecorded []module.Version, env []string) ClientSettings {
 	var s ClientSettings
 	served := "" // the checksum database the mirror serves, if any
 	if t != nil {
@@ -73,15 +74,7 @@ func clientSettings(t Target, plan *Plan, dbs, unrecorded []string, env []string
 		}
 	}
 
-	private := func(vars ...string) string {
-		for _, v := range vars {
-			if p := getEnv(env, v); p != "" {
-				return p
-			}
-		}
-		return ""
-	}
-	noSumDB, noProxy := private("GONOSUMDB", "GOPRIVATE"), private("GONOPROXY", "GOPRIVATE")
+	noSumDB, noProxy := noSumDBPatterns(env), cmp.Or(getEnv(env, "GONOPROXY"), getEnv(env, "GOPRIVATE"))
 	for _, v := range plan.Versions {
 		if noSumDB != "" && module.MatchPrefixPatterns(noSumDB, v.Path) {
 			s.GONOSUMDB = noSumDB
@@ -93,22 +86,25 @@ func clientSettings(t Target, plan *Plan, dbs, unrecorded []string, env []string
 	// go caches a record only when it had to ask the database (no go.sum
 	// line yet), so versions fetched for projects with complete go.sum
 	// files often have none; a client without those lines fails on them.
-	var public []string
-	for _, mv := range unrecorded {
-		if p, _, _ := strings.Cut(mv, "@"); noSumDB == "" || !module.MatchPrefixPatterns(noSumDB, p) {
-			public = append(public, mv)
+	if served != "" && len(unrecorded) > 0 {
+		var shown []string
+		for _, m := range unrecorded[:min(3, len(unrecorded))] {
+			shown = append(shown, m.String())
 		}
-	}
-	if served != "" && len(public) > 0 {
-		shown := public[:min(3, len(public))]
 		more := ""
-		if len(public) > len(shown) {
-			more = fmt.Sprintf(" and %d more", len(public)-len(shown))
+		if len(unrecorded) > len(shown) {
+			more = fmt.Sprintf(" and %d more", len(unrecorded)-len(shown))
 		}
 		s.Notes = append(s.Notes, fmt.Sprintf("the module cache has no %s record of %s (%s%s): clients need their lines in go.sum; a `go mod download` of them outside any module, online, records them for the next push",
-			served, units.Count(len(public), "pushed version"), strings.Join(shown, ", "), more))
+			served, units.Count(len(unrecorded), "pushed version"), strings.Join(shown, ", "), more))
 	}
 	return s
+}
+
+// noSumDBPatterns are the module path patterns go checks against no
+// checksum database: GONOSUMDB, or else GOPRIVATE.
+func noSumDBPatterns(env []string) string {
+	return cmp.Or(getEnv(env, "GONOSUMDB"), getEnv(env, "GOPRIVATE"))
 }
 
 // proxyURL is the GOPROXY value that reads what t holds.

@@ -1,8 +1,6 @@
 package mirror
 
 import (
-	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,7 +30,7 @@ import (
 // with no sound lookup in any of them, which a client can check only
 // against its go.sum. A lookup that is not a record go would have cached
 // is never pushed: go rejects the whole module over it.
-func sumdbFiles(root string, dbs []string, versions []*VersionPlan) (files []*File, withFiles []string, unrecorded []string, err error) {
+func sumdbFiles(root string, dbs []string, versions []*VersionPlan) (files []*File, withFiles []string, unrecorded []module.Version, err error) {
 	base := filepath.Join(root, "cache", "download", "sumdb")
 	// Each version's lookup name, escaped once for every database.
 	type lookup struct {
@@ -57,13 +55,9 @@ func sumdbFiles(root string, dbs []string, versions []*VersionPlan) (files []*Fi
 		}
 		files = append(files, tiles...)
 		for _, l := range lookups {
-			p := cache.SumDBLookupPath(root, db, l.escPath, l.escVer)
-			fi, err := os.Lstat(p)
-			if err != nil || !fi.Mode().IsRegular() || fi.Size() > maxLookup {
-				continue
-			}
-			if data, err := os.ReadFile(p); err == nil && checkLookup(data, l.v.Path, l.v.Version) == nil {
-				addSumDBFile(&files, db, "lookup/"+l.escPath+"@"+l.escVer, p, fi.Size())
+			m := module.Version{Path: l.v.Path, Version: l.v.Version}
+			if _, size, err := cache.ReadLookup(root, db, m); err == nil {
+				addSumDBFile(&files, db, "lookup/"+l.escPath+"@"+l.escVer, cache.SumDBLookupPath(root, db, l.escPath, l.escVer), size)
 				l.found = true
 			}
 		}
@@ -74,35 +68,10 @@ func sumdbFiles(root string, dbs []string, versions []*VersionPlan) (files []*Fi
 	}
 	for _, l := range lookups {
 		if !l.found {
-			unrecorded = append(unrecorded, l.v.Path+"@"+l.v.Version)
+			unrecorded = append(unrecorded, module.Version{Path: l.v.Path, Version: l.v.Version})
 		}
 	}
 	return append(files, supported...), withFiles, unrecorded, nil
-}
-
-// maxLookup bounds a lookup file: a record is a few go.sum lines and a
-// signed tree head.
-const maxLookup = 64 << 10
-
-// checkLookup says why data is not the lookup go caches for path@version:
-// the record's number, its go.sum lines (naming that version), a blank
-// line, and the signed tree head. The signature is checked by the client,
-// which knows the database's key.
-func checkLookup(data []byte, path, version string) error {
-	_, text, rest, err := tlog.ParseRecord(data)
-	if err != nil {
-		return fmt.Errorf("malformed checksum database record: %v", err)
-	}
-	if len(rest) == 0 {
-		return errors.New("checksum database record without its signed tree head")
-	}
-	prefix := path + " " + version
-	for line := range strings.SplitSeq(string(text), "\n") {
-		if strings.HasPrefix(line, prefix+" h1:") || strings.HasPrefix(line, prefix+"/go.mod h1:") {
-			return nil
-		}
-	}
-	return fmt.Errorf("checksum database record does not name %s@%s", path, version)
 }
 
 // tileFiles returns a database's cached tiles, plus the narrower partial

@@ -55,21 +55,16 @@ func ModDownload(ctx context.Context, dir string, env []string, gets *GetCounter
 // are Downloaded, as ModDownload's are.
 func ModList(ctx context.Context, dir string, env []string, gets *GetCounter, args ...string) ([]Downloaded, error) {
 	out, runErr := Run(ctx, dir, env, gets.Writer(), append(append([]string{"list", "-m", "-json", "-e"}, gets.Flags()...), args...)...)
+	// go list reports a failure as an object, go mod download as a string.
+	ls, err := decodeAll[struct {
+		Path, Version, GoMod string
+		Error                *struct{ Err string }
+	}](out, "go list -m -json")
+	if err != nil {
+		return nil, err
+	}
 	var ds []Downloaded
-	dec := json.NewDecoder(bytes.NewReader(out))
-	for {
-		// go list reports a failure as an object, go mod download as a string.
-		var l struct {
-			Path, Version, GoMod string
-			Error                *struct{ Err string }
-		}
-		err := dec.Decode(&l)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("go list -m -json: unexpected output: %v", err)
-		}
+	for _, l := range ls {
 		d := Downloaded{Path: l.Path, Version: l.Version}
 		switch {
 		case l.Error != nil:
@@ -90,18 +85,23 @@ func ModList(ctx context.Context, dir string, env []string, gets *GetCounter, ar
 // parseDownloads reads the stream of objects `go mod download -json`
 // prints, which go writes even when some modules fail.
 func parseDownloads(out []byte) ([]Downloaded, error) {
-	var ds []Downloaded
+	return decodeAll[Downloaded](out, "go mod download -json")
+}
+
+// decodeAll reads a stream of JSON objects, as go's -json flags print.
+func decodeAll[T any](out []byte, cmd string) ([]T, error) {
+	var all []T
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {
-		var d Downloaded
-		err := dec.Decode(&d)
+		var v T
+		err := dec.Decode(&v)
 		if errors.Is(err, io.EOF) {
-			return ds, nil
+			return all, nil
 		}
 		if err != nil {
-			return ds, fmt.Errorf("go mod download -json: unexpected output: %v", err)
+			return all, fmt.Errorf("%s: unexpected output: %v", cmd, err)
 		}
-		ds = append(ds, d)
+		all = append(all, v)
 	}
 }
 
