@@ -180,6 +180,9 @@ func CheckRoot(root string) error {
 	if fi, err := os.Stat(filepath.Join(root, "cache", "download")); err == nil && fi.IsDir() {
 		return nil
 	}
+	if entries, err := os.ReadDir(root); err == nil && len(entries) == 0 {
+		return nil // a cache go has not used yet: nothing to remove either
+	}
 	return fmt.Errorf("%s does not look like a Go module cache: it has no cache/download directory. modcache removes nothing from it; point --modcache or GOMODCACHE at the directory `go env GOMODCACHE` names", root)
 }
 

@@ -87,6 +87,17 @@ func (a *app) scan(ctx context.Context) (*cache.Cache, error) {
 	return c, nil
 }
 
+// checkCacheRoot refuses, before any scan or plan, a root that is not a
+// module cache, for the commands that remove from it (cache.CheckRoot
+// guards the removal itself too).
+func (a *app) checkCacheRoot() error {
+	root, err := a.root()
+	if err != nil {
+		return err
+	}
+	return cache.CheckRoot(root)
+}
+
 // reportProblems prints what the scan could not read to stderr and turns
 // it into exit status 1 after the output, as du does.
 func (a *app) reportProblems(c *cache.Cache) error {

@@ -88,6 +88,9 @@ func (a *app) runPrune(cmd *cobra.Command, f pruneFlags) error {
 		return err
 	}
 	ctx := cmd.Context()
+	if err := a.checkCacheRoot(); err != nil {
+		return err
+	}
 	c, err := a.scan(ctx)
 	if err != nil {
 		return err

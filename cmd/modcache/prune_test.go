@@ -266,3 +266,22 @@ func TestPruneLookupSkipsARemoteThatJustFailed(t *testing.T) {
 		t.Errorf("the remote that is down was asked %d times, want once", n)
 	}
 }
+
+// A --modcache that is not a module cache is refused before any scan or
+// plan: no plan is printed that would list a user's files as leftovers.
+func TestPruneRefusesANonCacheFirst(t *testing.T) {
+	isolate(t)
+	home := t.TempDir()
+	left := filepath.Join(home, "work@v1.0.0.tmp-2024")
+	os.MkdirAll(left, 0o755)
+	os.WriteFile(filepath.Join(left, "t.txt"), []byte("precious"), 0o644)
+	for _, args := range [][]string{{"prune", "--ttl", "1d", "--grace", "0"}, {"prune", "--ttl", "1d", "--dry-run"}, {"verify", "--repair"}} {
+		r := runCLI(t, append(args, "--modcache", home)...)
+		if r.code != exitFailure || !strings.Contains(r.stderr, "does not look like a Go module cache") || r.stdout != "" {
+			t.Errorf("%v: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(left, "t.txt")); err != nil {
+		t.Errorf("the file is gone: %v", err)
+	}
+}

@@ -60,6 +60,11 @@ left nothing damaged), 1 when something is damaged, 2 on bad usage.`,
 				}
 				projects[i], _ = filepath.Abs(dir)
 			}
+			if repair {
+				if err := a.checkCacheRoot(); err != nil {
+					return err
+				}
+			}
 			c, err := a.scan(cmd.Context())
 			if err != nil {
 				return err
