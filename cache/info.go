@@ -38,9 +38,9 @@ func readNoAtime(path string, limit int64) (data []byte, preserved bool, err err
 	if fi, err := os.Lstat(path); err != nil {
 		return nil, false, err
 	} else if fi.Mode()&fs.ModeSymlink != 0 {
-		return nil, false, errors.New("is a symlink, which go never writes; not read through")
+		return nil, false, &fs.PathError{Op: "open", Path: path, Err: errors.New("a symlink, which go never writes; not read through")}
 	} else if !fi.Mode().IsRegular() {
-		return nil, false, errors.New("is not a regular file")
+		return nil, false, &fs.PathError{Op: "open", Path: path, Err: errors.New("not a regular file")}
 	}
 	f, preserved, err := openNoAtime(path)
 	if err != nil {
