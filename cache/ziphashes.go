@@ -31,6 +31,9 @@ type ZipHashes struct {
 	loaded  bool
 	entries map[string]zipHashEntry // by zip path
 	dirty   bool
+	// seen are the zips this run looked up or stored: they exist, so
+	// Save need not stat them again.
+	seen map[string]bool
 }
 
 type zipHashEntry struct {
@@ -78,7 +81,7 @@ func (m *ZipHashes) load() {
 		return
 	}
 	m.loaded = true
-	m.entries = map[string]zipHashEntry{}
+	m.entries, m.seen = map[string]zipHashEntry{}, map[string]bool{}
 	if data, err := os.ReadFile(m.file); err == nil {
 		json.Unmarshal(data, &m.entries)
 	}
@@ -96,6 +99,7 @@ func (m *ZipHashes) Lookup(zip string, fi fs.FileInfo) (string, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.load()
+	m.seen[zip] = true
 	e, ok := m.entries[zip]
 	return e.H1, ok && e.ID == id
 }
@@ -122,6 +126,7 @@ func (m *ZipHashes) Store(zip string, before fs.FileInfo, h1 string) {
 	defer m.mu.Unlock()
 	m.load()
 	m.entries[zip] = zipHashEntry{ID: id, H1: h1}
+	m.seen[zip] = true
 	m.dirty = true
 }
 
@@ -138,6 +143,9 @@ func (m *ZipHashes) Save() {
 		return
 	}
 	for zip := range m.entries {
+		if m.seen[zip] {
+			continue
+		}
 		if _, err := os.Lstat(zip); errors.Is(err, fs.ErrNotExist) {
 			delete(m.entries, zip)
 		}

@@ -25,7 +25,8 @@ type httpTarget struct {
 	name  string   // base without credentials
 	creds func(*url.URL) (string, string, bool)
 	hc    *http.Client
-	// timeout bounds a HEAD or GET; a PUT is watched for stalls instead.
+	// timeout bounds a HEAD or GET (zero: proxy.DefaultTimeout); a PUT is
+	// watched for stalls instead.
 	timeout time.Duration
 }
 
@@ -71,7 +72,7 @@ func newHTTPPut(u *url.URL, opts Options) (*httpTarget, error) {
 		}
 		return nil
 	}
-	return &httpTarget{base: &b, name: display.String(), creds: opts.Credentials, hc: &c, timeout: opts.requestTimeout()}, nil
+	return &httpTarget{base: &b, name: display.String(), creds: opts.Credentials, hc: &c, timeout: opts.Timeout}, nil
 }
 
 func isLoopback(host string) bool {

@@ -30,7 +30,8 @@ type s3Target struct {
 	bucket string
 	prefix string // "" or ends in "/"
 	name   string
-	// timeout bounds a stat or GET; a PUT is watched for stalls instead.
+	// timeout bounds a stat or GET (zero: proxy.DefaultTimeout); a PUT is
+	// watched for stalls instead.
 	timeout time.Duration
 }
 
@@ -95,15 +96,7 @@ func newS3(ctx context.Context, u *url.URL, opts Options) (*s3Target, error) {
 	if q.Get("endpoint") != "" {
 		name += " (" + q.Get("endpoint") + ")"
 	}
-	return &s3Target{c: c, bucket: bucket, prefix: prefix, name: name, timeout: opts.requestTimeout()}, nil
-}
-
-// requestTimeout is Options.Timeout, or the default.
-func (o Options) requestTimeout() time.Duration {
-	if o.Timeout > 0 {
-		return o.Timeout
-	}
-	return proxy.DefaultTimeout
+	return &s3Target{c: c, bucket: bucket, prefix: prefix, name: name, timeout: opts.Timeout}, nil
 }
 
 // httpTransport is the transport of Options.HTTPClient, if any.

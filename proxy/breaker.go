@@ -72,9 +72,6 @@ func (b *Breaker) Ask(ctx context.Context, src Source, timeout time.Duration, as
 	if err := b.Down(src); err != nil {
 		return &Report{Err: err}
 	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
 	actx, cancel := WithTimeout(ctx, timeout)
 	defer cancel()
 	r := ask(actx)

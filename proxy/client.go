@@ -348,5 +348,6 @@ func (r *progressReader) Read(p []byte) (int, error) {
 // waited ("timed out after 30s"): a request's own limit and a caller's
 // budget for a module read the same in messages, whichever ends first.
 func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	d = orDefault(d)
 	return context.WithTimeoutCause(ctx, d, fmt.Errorf("timed out after %v: %w", d, context.DeadlineExceeded))
 }

@@ -71,10 +71,17 @@ func ConfigFromEnv(env map[string]string) Config {
 	}
 }
 
-func (cfg Config) withDefaults() Config {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
+// orDefault is d, or DefaultTimeout for zero: the one place the rule
+// "no timeout set means the default" is written.
+func orDefault(d time.Duration) time.Duration {
+	if d <= 0 {
+		return DefaultTimeout
 	}
+	return d
+}
+
+func (cfg Config) withDefaults() Config {
+	cfg.Timeout = orDefault(cfg.Timeout)
 	if cfg.ZipStallTimeout <= 0 {
 		cfg.ZipStallTimeout = DefaultZipStallTimeout
 	}

@@ -16,6 +16,7 @@ import (
 // of a transport's "context canceled" when the cancellation was the
 // guard's (not the caller's), and any other error as it is.
 func WithStall(parent context.Context, d time.Duration, why string) (_ context.Context, kick func(), done func(error) error) {
+	d = orDefault(d)
 	ctx, cancel := context.WithCancelCause(parent)
 	stall := fmt.Errorf("%s: %w", why, context.DeadlineExceeded)
 	t := time.AfterFunc(d, func() { cancel(stall) })

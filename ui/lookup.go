@@ -44,7 +44,7 @@ type lookups struct {
 	ctx     context.Context // ends with the program: no lookup outlives it
 	stop    context.CancelFunc
 	sources []proxy.Source
-	timeout time.Duration // for each source's answer about a module, or its catalog
+	timeout time.Duration // for each source's answer about a module, or its catalog (zero: proxy.DefaultTimeout)
 	sem     chan struct{}
 	done    map[lookupKey]*proxy.Report
 	pending map[lookupKey]context.CancelFunc
@@ -58,9 +58,6 @@ type lookups struct {
 
 func newLookups(sources []proxy.Source, timeout time.Duration, breaker *proxy.Breaker) *lookups {
 	ctx, stop := context.WithCancel(context.Background())
-	if timeout <= 0 {
-		timeout = proxy.DefaultTimeout
-	}
 	if breaker == nil {
 		breaker = &proxy.Breaker{}
 	}

@@ -107,10 +107,11 @@ func (a *app) describeAll(ctx context.Context, c *cache.Cache, sources []proxy.S
 		versions = m.VersionList()
 	}
 	reports := make([]*proxy.Report, len(sources))
+	timeout := a.remoteTimeout() // read once, not from each goroutine
 	var wg sync.WaitGroup
 	for i, src := range sources {
 		wg.Go(func() {
-			reports[i] = a.breaker.Ask(ctx, src, a.remoteTimeout(), func(ctx context.Context) *proxy.Report {
+			reports[i] = a.breaker.Ask(ctx, src, timeout, func(ctx context.Context) *proxy.Report {
 				return proxy.Describe(ctx, src, path, versions)
 			})
 		})
