@@ -221,7 +221,7 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	exists := func(p string) bool { _, err := os.Lstat(p); return err == nil }
 	zipFi, zipErr := os.Lstat(f.Zip) // kept: the memo of zip hashes needs it
 	treeFi, treeErr := os.Lstat(f.Tree)
-	hasZip, hasHash, hasMod, hasTree := zipErr == nil, exists(f.ZipHash), exists(f.Mod), treeErr == nil
+	hasZip, hasTree := zipErr == nil, treeErr == nil
 	// go writes plain files and directories. Through a symlink, verify
 	// would read (and report on) files outside the cache.
 	symlink := func(fi fs.FileInfo, p, what string) bool {
@@ -239,23 +239,22 @@ func (v *Verifier) check(hs *hasher, ver *Version, gosum []sumLine) []Finding {
 	if _, problem, _ := readInfo(f.Info, ver.Version); problem != "" && exists(f.Info) {
 		add(FindingInfoInvalid, false, "%s", problem)
 	}
-	var mod []byte
-	if data, err := readFileNoAtime(f.Mod, modzip.MaxGoMod); err == nil {
-		mod = data
-		if _, err := modfile.ParseLax("go.mod", data, nil); err != nil {
+	// .mod and .ziphash count as present unless missing: one that cannot
+	// be read is there, and damaged.
+	mod, err := readFileNoAtime(f.Mod, modzip.MaxGoMod)
+	hasMod := !errors.Is(err, fs.ErrNotExist)
+	switch {
+	case err == nil:
+		if _, err := modfile.ParseLax("go.mod", mod, nil); err != nil {
 			add(FindingModInvalid, false, ".mod does not parse: %s", firstLine(err.Error()))
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	case hasMod:
 		add(FindingModInvalid, false, "cannot read .mod: %s", errText(err))
 	}
-	want := ""
-	if hasHash {
-		h, err := ReadZipHash(f.ZipHash)
-		if err != nil {
-			add(FindingZipHashBad, false, "%v", err)
-		} else {
-			want = h
-		}
+	want, err := ReadZipHash(f.ZipHash)
+	hasHash := !errors.Is(err, fs.ErrNotExist)
+	if err != nil && hasHash {
+		add(FindingZipHashBad, false, "%v", err)
 	}
 
 	// The zip: well-formed for its module, and hashing to .ziphash.
