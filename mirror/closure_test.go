@@ -235,6 +235,55 @@ func TestPlanAskFirst(t *testing.T) {
 	}
 }
 
+// TestProjectAskFirst: a project's push plan that asks first (a dry run)
+// names the same versions a real one pushes in full, replacements
+// applied, without downloading a single zip.
+func TestProjectAskFirst(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	project := filepath.Join(t.TempDir(), "project")
+	copyDir(t, c.Project, project)
+	gomod := filepath.Join(project, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, "\nreplace example.com/gamma/v2 => example.com/gamma/v2 v2.1.0\n"...)
+	if err := os.WriteFile(gomod, data, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(askFirst bool) (string, *Plan) {
+		root := emptyCache(t)
+		sel := Selection{Project: project, WithDeps: true, AskFirst: askFirst, Env: fixture.GoEnv(root, c.Proxy.URL()), MemoDir: cache.ZipHashesOff}
+		plan, err := BuildPlan(context.Background(), scan(t, root), sel, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return root, plan
+	}
+
+	root, asked := plan(true)
+	if zips, _ := filepath.Glob(filepath.Join(root, "cache", "download", "*", "*", "@v", "*.zip")); len(zips) > 0 {
+		t.Errorf("asking first downloaded %v", zips)
+	}
+	_, real := plan(false)
+	var full []module.Version
+	for _, v := range real.Versions {
+		if v.Full {
+			full = append(full, v.Module())
+		}
+	}
+	if !slices.Equal(asked.ToDownload, full) {
+		t.Errorf("asked first: to download %v\nreal push: full %v", asked.ToDownload, full)
+	}
+	if !slices.Contains(full, mv("example.com/gamma/v2@v2.1.0")) || slices.Contains(full, mv("example.com/gamma/v2@v2.0.0")) {
+		t.Errorf("replacement not applied: %v", full)
+	}
+	if len(asked.Refused) > 0 || len(real.Refused) > 0 {
+		t.Errorf("refused: %v, %v", asked.Refused, real.Refused)
+	}
+}
+
 // TestPlanRefusesAGoModItCannotGet: a go.mod the graph needs that the
 // proxy cannot serve is a refusal with go's reason, not a version counted
 // as downloaded and then silently left out.

@@ -394,7 +394,7 @@ func (b *planBuild) addProject(ctx context.Context) error {
 		return nil
 	}
 	b.setStage("project", 0)
-	cl, mm, err := projectClosure(ctx, b.c.Root, b.sel.Project, b.sel.Env, b.sel.Offline, &b.gets)
+	cl, mm, err := projectClosure(ctx, b.c.Root, b.sel.Project, b.sel.Env, b.sel.Offline, b.sel.AskFirst, &b.gets)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,9 @@ import (
 //   - `go mod download -json all` names the version of every module in the
 //     build list (replacements applied) and downloads what the cache
 //     lacks, verified against go.sum and the checksum database. Those are
-//     pushed in full.
+//     pushed in full. With askFirst, `go list -m -json all` names the same
+//     versions without downloading their zips, which a person is to
+//     confirm first (a dry run downloads none).
 //   - `go mod graph` names every version in the module graph. Those whose
 //     go.mod go has read (it is in the cache now) are pushed graph-only;
 //     the others are named by pruned go.mod files that go never reads.
@@ -30,7 +32,7 @@ import (
 // Both run with the tool's module cache, traced into gets (which may be
 // nil) so a long download shows progress; offline they run with GOPROXY=off
 // and a version the cache lacks is reported missing.
-func projectClosure(ctx context.Context, root, dir string, env []string, offline bool, gets *gocmd.GetCounter) (*closure, *mainModule, error) {
+func projectClosure(ctx context.Context, root, dir string, env []string, offline, askFirst bool, gets *gocmd.GetCounter) (*closure, *mainModule, error) {
 	env = goEnv(env, root, offline)
 	where, err := gocmd.Run(ctx, dir, env, nil, "env", "GOMOD", "GOWORK")
 	if err != nil {
@@ -59,7 +61,11 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 		return nil, nil, fmt.Errorf("project %s: %v", dir, err)
 	}
 
-	results, err := gocmd.ModDownload(ctx, dir, env, gets, append(slices.Clip(modfileFlag), "all")...)
+	list := gocmd.ModDownload
+	if askFirst {
+		list = gocmd.ModList
+	}
+	results, err := list(ctx, dir, env, gets, append(slices.Clip(modfileFlag), "all")...)
 	if err != nil {
 		return nil, nil, offlineHint(err, offline)
 	}
@@ -68,7 +74,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 	for _, r := range results {
 		m := module.Version{Path: r.Path, Version: r.Version}
 		if r.Error != "" {
-			c.missing[m] = "go mod download: " + r.Reason()
+			c.missing[m] = "go: " + r.Reason()
 			continue
 		}
 		full[m] = true

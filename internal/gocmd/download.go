@@ -52,19 +52,34 @@ func ModDownload(ctx context.Context, dir string, env []string, gets *GetCounter
 // version's .info and .mod, checked against the checksum database as go
 // mod download checks them, but not its zip. It is how a module graph is
 // loaded without downloading the code of every module in it. The answers
-// are Downloaded, as ModDownload's are.
+// are Downloaded, as ModDownload's are: a replaced module is named by its
+// replacement, and main modules and modules replaced by a directory, which
+// have nothing to download, are left out.
 func ModList(ctx context.Context, dir string, env []string, gets *GetCounter, args ...string) ([]Downloaded, error) {
 	out, runErr := Run(ctx, dir, env, gets.Writer(), append(append([]string{"list", "-m", "-json", "-e"}, gets.Flags()...), args...)...)
 	// go list reports a failure as an object, go mod download as a string.
-	ls, err := decodeAll[struct {
+	type listed struct {
 		Path, Version, GoMod string
 		Error                *struct{ Err string }
+	}
+	ls, err := decodeAll[struct {
+		listed
+		Replace *listed
 	}](out, "go list -m -json")
 	if err != nil {
 		return nil, err
 	}
 	var ds []Downloaded
 	for _, l := range ls {
+		if r := l.Replace; r != nil {
+			if r.Error == nil {
+				r.Error = l.Error
+			}
+			l.listed = *r
+		}
+		if l.Version == "" && l.Error == nil {
+			continue // a main module, or replaced by a directory
+		}
 		d := Downloaded{Path: l.Path, Version: l.Version}
 		switch {
 		case l.Error != nil:
