@@ -42,6 +42,10 @@ type Options struct {
 	// OnAction, when set, is told about every write action a user starts
 	// ("prune: 12 versions, 1.2GiB"), for session logs.
 	OnAction func(desc string)
+	// Environ is the terminal's environment (the process's, or what an
+	// SSH client sent). Its COLORFGBG is a first guess at the background,
+	// for terminals that never answer the query for it.
+	Environ []string
 }
 
 // Model is the root of the program.
@@ -107,6 +111,9 @@ func New(opts Options) *Model {
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:     80,
 		height:    24,
+	}
+	if dark, ok := darkFromEnv(opts.Environ); ok {
+		m.dark = dark
 	}
 	m.local = newLocalPane()
 	m.remote = newRemotePane(m.lk)

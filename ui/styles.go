@@ -2,6 +2,8 @@ package ui
 
 import (
 	"image/color"
+	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/textinput"
@@ -148,4 +150,26 @@ func (s *Styles) Input() textinput.Styles {
 		is.Cursor.Color = s.Accent
 	}
 	return is
+}
+
+// darkFromEnv reads COLORFGBG ("fg;bg" or "fg;default;bg"), which rxvt,
+// Konsole and others set, as termenv does: background colours 0–6 and 8
+// are dark, 7 and 9–15 light. ok is false when it says nothing usable.
+func darkFromEnv(environ []string) (dark, ok bool) {
+	var v string
+	for _, kv := range environ {
+		if s, found := strings.CutPrefix(kv, "COLORFGBG="); found {
+			v = s // the last one wins, as in a process's environment
+		}
+	}
+	if i := strings.LastIndexByte(v, ';'); i >= 0 {
+		v = v[i+1:]
+	} else {
+		return false, false
+	}
+	bg, err := strconv.Atoi(v)
+	if err != nil || bg < 0 || bg > 15 {
+		return false, false
+	}
+	return bg < 7 || bg == 8, true
 }

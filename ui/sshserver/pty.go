@@ -52,6 +52,7 @@ var passEnv = map[string]bool{
 	"LANG":                 true,
 	"LC_ALL":               true,
 	"LC_CTYPE":             true,
+	"COLORFGBG":            true,
 }
 
 // setPty records a pty-req.

@@ -141,6 +141,7 @@ func (ss *session) startShell() {
 		}
 	}
 	env := ss.term.environ()
+	opts.Environ = env
 	model := ui.New(opts)
 	p := tea.NewProgram(model,
 		tea.WithInput(&input{r: ss.ch, s: ss}),
