@@ -22,6 +22,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"golang.org/x/mod/semver"
+
+	"github.com/modcache/modcache/internal/units"
 )
 
 // A bundle is a GOPROXY tree in one archive for carrying to an offline
@@ -92,7 +94,7 @@ func newBundle(path string) (*bundleTarget, error) {
 	case strings.HasSuffix(path, ".tar.zst"):
 		return &bundleTarget{path: path, zstd: true}, nil
 	}
-	return nil, fmt.Errorf("bundle %s: name it .tar.gz or .tar.zst, which says how to compress it", path)
+	return nil, badTarget("bundle %s: name it .tar.gz or .tar.zst, which says how to compress it", path)
 }
 
 func (b *bundleTarget) String() string { return "bundle://" + filepath.ToSlash(b.path) }
@@ -112,7 +114,7 @@ func (b *bundleTarget) open() error {
 	if err := os.MkdirAll(filepath.Dir(b.path), 0o777); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(b.path), "."+filepath.Base(b.path)+"*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(b.path), filepath.Base(b.tempPrefix())+"*.tmp")
 	if err != nil {
 		return err
 	}
@@ -204,7 +206,16 @@ func (b *bundleTarget) Commit(ctx context.Context, p *Plan) error {
 		return err
 	}
 	b.committed, b.tmp = true, nil
+	// What killed pushes of this bundle left: whole bundles' worth of
+	// bytes each, on what is often a USB stick.
+	removeStaleTemps(b.tempPrefix())
 	return nil
+}
+
+// tempPrefix is where the bundle's temp file is named from: hidden, so a
+// reader of the directory does not take it for a bundle.
+func (b *bundleTarget) tempPrefix() string {
+	return filepath.Join(filepath.Dir(b.path), "."+filepath.Base(b.path))
 }
 
 func (b *bundleTarget) Close() error {
@@ -294,10 +305,18 @@ func ReadManifest(ctx context.Context, path string) (*Manifest, error) {
 	return m, nil
 }
 
+// maxManifest bounds a manifest: about 150 bytes a file, so room for
+// 400,000 files, while a crafted one cannot make import hold gigabytes.
+const maxManifest = 64 << 20
+
 func decodeManifest(r io.Reader) (*Manifest, error) {
 	var m Manifest
-	if err := json.NewDecoder(io.LimitReader(r, 256<<20)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("bundle manifest: %v", err)
+	lr := &io.LimitedReader{R: r, N: maxManifest}
+	if err := json.NewDecoder(lr).Decode(&m); err != nil {
+		if lr.N == 0 {
+			return nil, fmt.Errorf("bundle manifest: larger than %s, more than any bundle modcache writes", units.Bytes(maxManifest))
+		}
+		return nil, fmt.Errorf("bundle manifest: %v (the bundle is damaged or cut short: copy it again)", err)
 	}
 	if m.Format != BundleFormat {
 		return nil, fmt.Errorf("bundle manifest: format %q, want %q", m.Format, BundleFormat)

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func TestBundleRoundTrip(t *testing.T) {
 
 	root := filepath.Join(t.TempDir(), "modcache")
 	fixture.MakeRemovable(t, root)
-	res, err := Import(ctx, bundle, ImportDest{ModCache: root})
+	res, err := Import(ctx, bundle, ImportDest{ModCache: root, Env: []string{"GOSUMDB=" + db.VKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,5 +220,150 @@ func TestBundleBrowseFollowsTheFile(t *testing.T) {
 	}
 	if vs, err := tg.Versions(ctx, "example.com/alpha"); err != nil || len(vs) != 0 {
 		t.Errorf("after the bundle was replaced, alpha has %v (%v), want none", vs, err)
+	}
+}
+
+// rewriteBundle copies a bundle as a .tar.gz with edit applied to every
+// entry's content and to the manifest's go.sum lines, and the manifest's
+// sizes and hashes made to match: a forgery as good as one can make
+// without the checksum database's private key.
+func rewriteBundle(t testing.TB, src string, edit func(name string, data []byte) []byte, gosum func([]string) []string) string {
+	t.Helper()
+	var names []string
+	bodies := map[string][]byte{}
+	var manifest *Manifest
+	err := readBundle(context.Background(), src, func(hdr *tar.Header, r io.Reader) error {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if hdr.Name == ManifestName {
+			manifest = &Manifest{}
+			return json.Unmarshal(data, manifest)
+		}
+		names = append(names, hdr.Name)
+		bodies[hdr.Name] = edit(hdr.Name, data)
+		return nil
+	})
+	if err != nil || manifest == nil {
+		t.Fatalf("reading %s: %v", src, err)
+	}
+	manifest.Files = nil
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for _, name := range names {
+		data := bodies[name]
+		sum := sha256.Sum256(data)
+		manifest.Files = append(manifest.Files, ManifestFile{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(data)), Mode: 0o644})
+		tw.Write(data)
+	}
+	manifest.GoSum = gosum(manifest.GoSum)
+	data, _ := json.Marshal(manifest)
+	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: ManifestName, Size: int64(len(data)), Mode: 0o644})
+	tw.Write(data)
+	tw.Close()
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "forged.tar.gz")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestImportChecksRecords: a bundle cannot swap a zip and its go.sum line
+// together past the checksum database record it carries, nor carry a
+// record the database never signed; with the checksum database off, go
+// itself would take the bundle's word, and so does import. A damaged zip
+// already in the cache is replaced, not counted as already there.
+func TestImportChecksRecords(t *testing.T) {
+	t.Parallel()
+	c, db := fixture.NewCacheWithSumDB(t)
+	bundle := filepath.Join(t.TempDir(), "deps.tar.gz")
+	push(t, c, projectSelection(c), "bundle://"+filepath.ToSlash(bundle))
+	ctx := context.Background()
+	checked := []string{"GOSUMDB=" + db.VKey}
+
+	// Another zip of alpha v1.2.0, valid but not the one the database knows.
+	other := fixture.NewProxy(t, fixture.Mod{Path: "example.com/alpha", Version: "v1.2.0", Pad: 7})
+	evilZip := filepath.Join(other.Dir, "example.com", "alpha", "@v", "v1.2.0.zip")
+	evilH1, err := cache.HashZip(evilZip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil, _ := os.ReadFile(evilZip)
+	forged := rewriteBundle(t, bundle, func(name string, data []byte) []byte {
+		if name == "example.com/alpha/@v/v1.2.0.zip" {
+			return evil
+		}
+		return data
+	}, func(lines []string) []string {
+		for i, l := range lines {
+			if strings.HasPrefix(l, "example.com/alpha v1.2.0 ") {
+				lines[i] = "example.com/alpha v1.2.0 " + evilH1
+			}
+		}
+		return lines
+	})
+	root := emptyCache(t)
+	if _, err := Import(ctx, forged, ImportDest{ModCache: root, Env: checked}); err == nil || !strings.Contains(err.Error(), "checksum database "+db.Name+" says") {
+		t.Errorf("forged zip and go.sum line: %v", err)
+	}
+	if exists(filepath.Join(root, "cache", "download", "example.com")) {
+		t.Error("the rejected bundle wrote into the cache")
+	}
+	if _, err := Import(ctx, forged, ImportDest{ModCache: emptyCache(t), Env: []string{"GOSUMDB=off"}}); err != nil {
+		t.Errorf("with GOSUMDB=off go takes the bundle's go.sum lines, and so should import: %v", err)
+	}
+
+	// A record changed to agree with nothing the database signed.
+	lookup := "sumdb/" + db.Name + "/lookup/example.com/alpha@v1.2.0"
+	badRecord := rewriteBundle(t, bundle, func(name string, data []byte) []byte {
+		if name == lookup {
+			return bytes.Replace(data, []byte(" h1:"), []byte(" h1:X"), 1)
+		}
+		return data
+	}, func(lines []string) []string { return lines })
+	if _, err := Import(ctx, badRecord, ImportDest{ModCache: emptyCache(t), Env: checked}); err == nil || !strings.Contains(err.Error(), lookup+" does not check out") {
+		t.Errorf("tampered record: %v", err)
+	}
+
+	// The real bundle passes, every version vouched for by a record.
+	res, err := Import(ctx, bundle, ImportDest{ModCache: root, Env: checked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unrecorded) > 0 {
+		t.Errorf("unrecorded: %v", res.Unrecorded)
+	}
+
+	// A damaged zip in the cache is replaced with the bundle's.
+	f, _ := cache.PathsFor(root, "example.com/alpha", "v1.2.0")
+	os.Chmod(f.Zip, 0o644)
+	if err := os.Truncate(f.Zip, 100); err != nil {
+		t.Fatal(err)
+	}
+	res, err = Import(ctx, bundle, ImportDest{ModCache: root, Env: checked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := mvs("example.com/alpha@v1.2.0"); !slices.Equal(res.Replaced, Versions(want)) {
+		t.Errorf("replaced %v, want %v", res.Replaced, want)
+	}
+	if h1, err := cache.HashZip(f.Zip); err != nil || h1 != readFile(t, f.ZipHash) {
+		t.Errorf("the zip after import hashes to %s (%v), .ziphash says %s", h1, err, readFile(t, f.ZipHash))
+	}
+}
+
+// TestManifestBounded: a manifest too large for any real bundle is
+// refused with what is wrong, before it is held whole.
+func TestManifestBounded(t *testing.T) {
+	huge := io.MultiReader(strings.NewReader(`{"format":"`+BundleFormat+`","gosum":["`), strings.NewReader(strings.Repeat("a", maxManifest)), strings.NewReader(`"]}`))
+	if _, err := decodeManifest(huge); err == nil || !strings.Contains(err.Error(), "larger than 64MiB") {
+		t.Errorf("huge manifest: %v", err)
+	}
+	if _, err := decodeManifest(strings.NewReader(`{"format":`)); err == nil || !strings.Contains(err.Error(), "copy it again") {
+		t.Errorf("cut manifest: %v", err)
 	}
 }

@@ -126,8 +126,13 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 		if have, err := cache.ReadZipHash(f.ZipHash); err != nil || have != want {
 			return fmt.Errorf("the module cache already holds this zip with .ziphash %q, but the bundle's hash is %s", have, want)
 		}
-		res.count(false, 0)
-		return nil
+		if b.sameZip(m, f.Zip, zipName, want) {
+			res.count(false, 0)
+			return nil
+		}
+		// The cached zip is damaged: go would fail to extract it, so the
+		// bundle's checked copy replaces it, as go mod download would.
+		res.Replaced = append(res.Replaced, m)
 	}
 	// Leftovers of an earlier interrupted write; safe to remove under the lock.
 	if old, err := filepath.Glob(filepath.Join(f.Dir, globQuote(filepath.Base(f.Zip))+"*.tmp")); err == nil {
@@ -155,6 +160,17 @@ func (b *stagedBundle) writeVersion(res *ImportResult, f cache.Files, m module.V
 	}
 	res.count(true, size)
 	return nil
+}
+
+// sameZip reports whether the cached zip holds what the checked bundle
+// entry holds: the same bytes, or else (go may have zipped the same
+// files differently) the same go.sum hash.
+func (b *stagedBundle) sameZip(m module.Version, cached, entry, want string) bool {
+	if sum, err := FileSource(cached, b.files[entry].Size).SHA256(); err == nil && sum == b.files[entry].SHA256 {
+		return true
+	}
+	h1, err := zipH1(m, cached)
+	return err == nil && h1 == want
 }
 
 // writeOnce copies src to dst by temp file and rename unless dst exists.

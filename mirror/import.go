@@ -26,6 +26,10 @@ type ImportDest struct {
 	Target   Target // a mirror; when nil, ModCache is used
 	ModCache string // a GOMODCACHE root; with a Target, one it must stay out of
 	Jobs     int    // parallel writes to Target; 0 means 8
+	// Env is the go command's environment: GOSUMDB names the checksum
+	// database whose records are checked (see checkRecords), GONOSUMDB
+	// and GOPRIVATE the modules it does not cover.
+	Env []string
 }
 
 // ImportResult says what Import wrote.
@@ -34,6 +38,14 @@ type ImportResult struct {
 	Files    int   // files written
 	Skipped  int   // files the destination already had
 	Bytes    int64 // bytes written
+	// Unrecorded are the versions, private ones aside, that no checksum
+	// database record in the bundle vouches for: only the bundle's own
+	// go.sum lines do. go accepts them offline only where a go.sum names
+	// them (or with GONOSUMDB).
+	Unrecorded Versions `json:"unrecorded,omitempty"`
+	// Replaced are versions whose zip in the module cache was damaged and
+	// was replaced with the bundle's.
+	Replaced Versions `json:"replaced,omitempty"`
 }
 
 // Import checks every entry of a bundle, then writes it to a mirror or
@@ -45,7 +57,9 @@ type ImportResult struct {
 //     names no entry that is missing;
 //   - every zip passes zip.CheckZip and hashes to the go.sum line the
 //     manifest records for it, every .mod hashes to its /go.mod line, and
-//     every .info parses and names its version.
+//     every .info parses and names its version;
+//   - every checksum database record of the database go uses checks out
+//     against its key, and agrees with those go.sum lines (checkRecords).
 //
 // Into a module cache it writes what `go mod download` writes (.info,
 // .mod, .zip and a computed .ziphash, under the version's lock) and
@@ -72,10 +86,23 @@ func Import(ctx context.Context, bundle string, dest ImportDest) (*ImportResult,
 	if err := b.check(); err != nil {
 		return nil, fmt.Errorf("bundle %s: %v", bundle, err)
 	}
-	if dest.Target != nil {
-		return b.toTarget(ctx, dest.Target, dest.Jobs)
+	unrecorded, err := b.checkRecords(dest.Env, dest.Target == nil)
+	if err != nil {
+		return nil, fmt.Errorf("bundle %s: %v", bundle, err)
 	}
-	return b.toModCache(ctx, dest.ModCache)
+	var res *ImportResult
+	if dest.Target != nil {
+		res, err = b.toTarget(ctx, dest.Target, dest.Jobs)
+	} else {
+		res, err = b.toModCache(ctx, dest.ModCache)
+	}
+	if res != nil {
+		noSumDB := noSumDBPatterns(dest.Env)
+		res.Unrecorded = slices.DeleteFunc(unrecorded, func(m module.Version) bool {
+			return noSumDB != "" && module.MatchPrefixPatterns(noSumDB, m.Path)
+		})
+	}
+	return res, err
 }
 
 // stagedBundle is a bundle unpacked into a private directory.
@@ -213,8 +240,11 @@ func (b *stagedBundle) checkFile(name string, fn fileName) error {
 			return err
 		}
 		have := cache.HashGoMod(data)
-		if want, ok := b.sums[cache.SumKey(m, true)]; !ok || want != have {
-			return fmt.Errorf(".mod hashes to %s; the manifest says %q", have, want)
+		switch want, ok := b.sums[cache.SumKey(m, true)]; {
+		case !ok:
+			return errors.New("the manifest records no go.sum hash for it")
+		case want != have:
+			return fmt.Errorf(".mod hashes to %s; the manifest says %s", have, want)
 		}
 	case KindInfo:
 		if _, ok := b.files[strings.TrimSuffix(name, ".info")+".mod"]; !ok {

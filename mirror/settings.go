@@ -51,15 +51,10 @@ func clientSettings(t Target, plan *Plan, dbs []string, unrecorded []module.Vers
 		s.GOPROXY, s.Notes = proxyURL(t)
 	}
 
-	gosumdb := getEnv(env, "GOSUMDB")
-	if gosumdb == "" {
-		gosumdb = "sum.golang.org"
-	}
-	if f := strings.Fields(gosumdb); gosumdb != "off" && len(f) > 0 {
-		name := f[0]
-		if i := strings.IndexByte(name, '+'); i >= 0 {
-			name = name[:i]
-		}
+	// With nothing to push (a dry run that has yet to download, say),
+	// there are no records to speak of.
+	if name, _ := sumDB(env); name != "" && len(plan.Versions) > 0 {
+		f := strings.Fields(getEnv(env, "GOSUMDB"))
 		switch {
 		case !plan.features.SumDB:
 			s.Notes = append(s.Notes, fmt.Sprintf("this mirror cannot serve the checksum database %s: clients need complete go.sum files, or GOFLAGS=-mod=mod with GONOSUMDB or GOSUMDB=off", name))
@@ -105,6 +100,29 @@ func clientSettings(t Target, plan *Plan, dbs []string, unrecorded []module.Vers
 // checksum database: GONOSUMDB, or else GOPRIVATE.
 func noSumDBPatterns(env []string) string {
 	return cmp.Or(getEnv(env, "GONOSUMDB"), getEnv(env, "GOPRIVATE"))
+}
+
+// sumGolangOrg is the key go has built in for sum.golang.org, which
+// sum.golang.google.cn also serves.
+const sumGolangOrg = "sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8"
+
+// sumDB returns the name and verifier key of the checksum database go is
+// set to use (GOSUMDB, sum.golang.org by default), as go resolves them:
+// both empty with GOSUMDB=off, and no key for a name go has none for.
+func sumDB(env []string) (name, key string) {
+	first, _, _ := strings.Cut(cmp.Or(strings.TrimSpace(getEnv(env, "GOSUMDB")), "sum.golang.org"), " ")
+	switch {
+	case first == "off":
+		return "", ""
+	case first == "sum.golang.org" || first == "sum.golang.google.cn":
+		key = sumGolangOrg
+	case strings.Contains(first, "+"):
+		key = first
+	default:
+		return first, ""
+	}
+	name, _, _ = strings.Cut(key, "+")
+	return name, key
 }
 
 // proxyURL is the GOPROXY value that reads what t holds.

@@ -41,7 +41,7 @@ it fills a mirror instead, as push would.`,
 			if err != nil {
 				return err
 			}
-			var dest mirror.ImportDest
+			dest := mirror.ImportDest{Env: a.childEnv()}
 			if to != "" {
 				t, err := a.openMirror(ctx, to, insecureHTTP)
 				if err != nil {
@@ -66,10 +66,18 @@ it fills a mirror instead, as push would.`,
 				where = dest.Target.String()
 			}
 			if asJSON {
-				return writeJSON(a.stdout, map[string]any{"into": where, "versions": res.Versions, "files": res.Files, "skipped": res.Skipped, "bytes": res.Bytes})
+				return writeJSON(a.stdout, map[string]any{"into": where, "versions": res.Versions, "files": res.Files, "skipped": res.Skipped, "bytes": res.Bytes,
+					"unrecorded": res.Unrecorded, "replaced": res.Replaced})
 			}
 			fmt.Fprintf(a.stdout, "imported %s into %s: %s (%s) written, %d already there\n",
 				units.Count(res.Versions, "module version"), where, units.Count(res.Files, "file"), units.Bytes(res.Bytes), res.Skipped)
+			for _, m := range res.Replaced {
+				fmt.Fprintf(a.stdout, "  %s: the cached zip was damaged; replaced with the bundle's (run modcache verify --repair if its extracted tree is damaged too)\n", m)
+			}
+			if n := len(res.Unrecorded); n > 0 {
+				fmt.Fprintf(a.stdout, "  %s without a checksum database record in the bundle, vouched for by its go.sum lines only: go accepts them offline where a go.sum names them; the first: %s\n",
+					units.Count(n, "version"), res.Unrecorded[0])
+			}
 			if dest.Target == nil {
 				fmt.Fprintln(a.stdout, "Build offline with GOPROXY=off (or GOFLAGS=-mod=mod GOPROXY=off to let go complete go.sum from the imported checksum records).")
 			}
