@@ -32,13 +32,13 @@ type httpTarget struct {
 
 func newHTTPPut(u *url.URL, opts Options) (*httpTarget, error) {
 	if u.Host == "" {
-		return nil, fmt.Errorf("invalid mirror URL %s: no host", u.Redacted())
+		return nil, badTarget("invalid mirror URL %s: no host", u.Redacted())
 	}
 	if u.Scheme == "http" && !opts.InsecureHTTP && !isLoopback(u.Hostname()) {
-		return nil, fmt.Errorf("mirror %s uses plain http, which would send modules (and any credentials) in clear text; use https, or --insecure-http if the network is trusted", u.Redacted())
+		return nil, badTarget("mirror %s uses plain http, which would send modules (and any credentials) in clear text; use https, or --insecure-http if the network is trusted", u.Redacted())
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("invalid mirror URL %s: no query or fragment allowed", u.Redacted())
+		return nil, badTarget("invalid mirror URL %s: no query or fragment allowed", u.Redacted())
 	}
 	b := *u
 	if !strings.HasSuffix(b.Path, "/") {

@@ -41,15 +41,15 @@ const sha256Meta = "Sha256"
 func newS3(ctx context.Context, u *url.URL, opts Options) (*s3Target, error) {
 	bucket := u.Host
 	if bucket == "" {
-		return nil, fmt.Errorf("invalid mirror URL %s: want s3://bucket/prefix?endpoint=host:port&region=...", u.Redacted())
+		return nil, badTarget("invalid mirror URL %s: want s3://bucket/prefix?endpoint=host:port&region=...", u.Redacted())
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("invalid mirror URL %s: put S3 credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the config, not the URL", u.Redacted())
+		return nil, badTarget("invalid mirror URL %s: put S3 credentials in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the config, not the URL", u.Redacted())
 	}
 	q := u.Query()
 	for k := range q {
 		if k != "endpoint" && k != "region" {
-			return nil, fmt.Errorf("invalid mirror URL %s: unknown parameter %q (use endpoint and region)", u.Redacted(), k)
+			return nil, badTarget("invalid mirror URL %s: unknown parameter %q (use endpoint and region)", u.Redacted(), k)
 		}
 	}
 	endpoint, secure := q.Get("endpoint"), true
@@ -62,7 +62,7 @@ func newS3(ctx context.Context, u *url.URL, opts Options) (*s3Target, error) {
 			secure = false
 		case "https":
 		default:
-			return nil, fmt.Errorf("invalid S3 endpoint %q: scheme must be http or https", endpoint)
+			return nil, badTarget("invalid S3 endpoint %q: scheme must be http or https", endpoint)
 		}
 		endpoint = strings.TrimSuffix(host, "/")
 	}

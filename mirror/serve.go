@@ -71,13 +71,21 @@ const IISWebConfig = `<?xml version="1.0" encoding="UTF-8"?>
 </configuration>
 `
 
+// CheckIISConfig says why t cannot take IISWebConfig: only a GOPROXY
+// directory tree can.
+func CheckIISConfig(t Target) error {
+	if d, ok := t.(*dirTarget); !ok || d.athens {
+		return fmt.Errorf("%s is not a directory mirror; web.config only makes sense in one", t)
+	}
+	return nil
+}
+
 // WriteIISConfig writes IISWebConfig into a directory mirror's root.
 func WriteIISConfig(t Target) (string, error) {
-	d, ok := t.(*dirTarget)
-	if !ok || d.athens {
-		return "", fmt.Errorf("%s is not a directory mirror; web.config only makes sense in one", t)
+	if err := CheckIISConfig(t); err != nil {
+		return "", err
 	}
-	p := filepath.Join(d.root, "web.config") // writeAtomic makes the root
+	p := filepath.Join(t.(*dirTarget).root, "web.config") // writeAtomic makes the root
 	src := BytesSource([]byte(IISWebConfig))
 	if err := writeAtomic(context.Background(), p, src, nil); err != nil {
 		return "", err

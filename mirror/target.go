@@ -141,7 +141,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("invalid mirror URL %q: %v", proxy.RedactURL(rawURL), err)
+		return nil, badTarget("invalid mirror URL %q: %v", proxy.RedactURL(rawURL), err)
 	}
 	switch u.Scheme {
 	case "file":
@@ -167,9 +167,21 @@ func Open(ctx context.Context, rawURL string, opts Options) (Target, error) {
 	case "http", "https":
 		return newHTTPPut(u, opts)
 	case "":
-		return nil, fmt.Errorf("invalid mirror %q: use an absolute path or a URL (file://, athens://, s3://, https://, bundle://)", rawURL)
+		return nil, badTarget("invalid mirror %q: use an absolute path or a URL (file://, athens://, s3://, https://, bundle://)", rawURL)
 	}
-	return nil, fmt.Errorf("invalid mirror %q: unknown scheme %q (use file, athens, s3, https, http or bundle)", u.Redacted(), u.Scheme)
+	return nil, badTarget("invalid mirror %q: unknown scheme %q (use file, athens, s3, https, http or bundle)", u.Redacted(), u.Scheme)
+}
+
+// BadTarget is a mirror named wrongly (a URL that cannot be one, a bundle
+// without a known extension): the user's mistake to fix in the command
+// line, as opposed to a failure met reaching the mirror.
+type BadTarget struct{ Err error }
+
+func (e *BadTarget) Error() string { return e.Err.Error() }
+func (e *BadTarget) Unwrap() error { return e.Err }
+
+func badTarget(format string, args ...any) error {
+	return &BadTarget{fmt.Errorf(format, args...)}
 }
 
 // OpenNamed is Open for a --to value that may name a mirror from the
@@ -181,7 +193,7 @@ func OpenNamed(ctx context.Context, to string, mirrors map[string]config.Mirror,
 	}
 	m, ok := mirrors[to]
 	if !ok {
-		return nil, fmt.Errorf("no mirror named %q in the config; give a URL, an absolute path (a relative one reads as a name: use ./%s), or add [mirrors.%s] with a url", to, to, to)
+		return nil, badTarget("no mirror named %q in the config; give a URL, an absolute path (a relative one reads as a name: use ./%s), or add [mirrors.%s] with a url", to, to, to)
 	}
 	if m.AccessKey != "" {
 		opts.S3AccessKey, opts.S3SecretKey = m.AccessKey, m.SecretKey
@@ -201,7 +213,7 @@ func IsName(to string) bool { return !strings.ContainsAny(to, ":/\\") }
 func localPath(u *url.URL) (string, error) {
 	p, err := proxy.FilePath(u)
 	if err != nil {
-		return "", err
+		return "", &BadTarget{err}
 	}
 	return filepath.Clean(p), nil
 }

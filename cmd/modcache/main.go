@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/modcache/modcache/mirror"
 )
 
 // Exit statuses follow the go command: 0 success, 1 failure, 2 bad usage.
@@ -39,6 +41,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	var ue usageError
 	var ee exitError
+	var bt *mirror.BadTarget
 	switch {
 	case errors.As(err, &ee):
 		if ee.msg != "" {
@@ -49,6 +52,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return ee.code
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "modcache: %v\nRun '%s --help' for usage.\n", ue.err, ue.cmd)
+		return exitUsage
+	case errors.As(err, &bt):
+		fmt.Fprintln(stderr, "modcache:", err)
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "modcache: interrupted")

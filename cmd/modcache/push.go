@@ -135,6 +135,11 @@ func (a *app) push(cmd *cobra.Command, f pushFlags, args []string, confirm bool)
 		return err
 	}
 	defer t.Close()
+	if f.iis {
+		if err := mirror.CheckIISConfig(t); err != nil {
+			return usagef(cmd, "--iis: %v", err)
+		}
+	}
 	c, err := a.scan(ctx)
 	if err != nil {
 		return err

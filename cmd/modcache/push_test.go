@@ -21,6 +21,13 @@ func TestPushUsage(t *testing.T) {
 		{"push", "example.com/a@v1.0.0"},
 		{"push", "--to", "/tmp/x", "--jobs", "0", "example.com/a@v1.0.0"},
 		{"push", "--to", "/tmp/x", "example.com/a@latest"},
+		// Targets named wrongly, and --iis where it cannot apply.
+		{"push", "--to", "ftp://host/x", "example.com/a@v1.0.0"},
+		{"push", "--to", "relative/dir", "example.com/a@v1.0.0"},
+		{"push", "--to", "bundle:///tmp/x/deps.zip", "example.com/a@v1.0.0"},
+		{"push", "--to", "http://example.com/x", "example.com/a@v1.0.0"},
+		{"push", "--to", "bundle:///tmp/x/deps.tar.gz", "--iis", "example.com/a@v1.0.0"},
+		{"import", "--to", "ftp://host/x", "deps.tar.gz"},
 		{"sync", "--to", "/tmp/x"},
 		{"sync", "--project", ".", "--to", "/tmp/x", "extra"},
 		{"fetch"},
@@ -93,7 +100,7 @@ func TestPushCLI(t *testing.T) {
 	if r.code != 0 || !pathExists(filepath.Join(named, "example.com/gamma/v2/@v/v2.0.0.zip")) {
 		t.Errorf("push --to usb: exit %d\n%s", r.code, r.stderr)
 	}
-	if r := runCLI(t, "push", "--to", "nosuch", "example.com/gamma/v2@v2.0.0"); r.code != exitFailure || !strings.Contains(r.stderr, `no mirror named "nosuch"`) {
+	if r := runCLI(t, "push", "--to", "nosuch", "example.com/gamma/v2@v2.0.0"); r.code != exitUsage || !strings.Contains(r.stderr, `no mirror named "nosuch"`) {
 		t.Errorf("unknown mirror name: exit %d %s", r.code, r.stderr)
 	}
 
