@@ -267,6 +267,24 @@ func TestStaleTempsCleared(t *testing.T) {
 	if exists(old) || !exists(young) || !exists(other) {
 		t.Errorf("after the push: stale %v, young %v, unrelated %v; want only the stale one gone", exists(old), exists(young), exists(other))
 	}
+
+	// A push killed after the rename: the next one finds the file there
+	// and writes nothing, but clears the leftover all the same.
+	os.WriteFile(old, []byte("partial"), 0o644)
+	os.Chtimes(old, long, long)
+	if _, res := push(t, c, alphaSelection(c), dest); res.Sent != 0 || exists(old) {
+		t.Errorf("re-push sent %d files; stale temp left: %v", res.Sent, exists(old))
+	}
+
+	// A bundle's temp files, hidden beside it.
+	bundle := filepath.Join(t.TempDir(), "deps.tar.gz")
+	stale := filepath.Join(filepath.Dir(bundle), ".deps.tar.gz123456.tmp")
+	os.WriteFile(stale, []byte("half a bundle"), 0o644)
+	os.Chtimes(stale, long, long)
+	push(t, c, alphaSelection(c), "bundle://"+filepath.ToSlash(bundle))
+	if exists(stale) {
+		t.Error("a killed bundle push's temp file is left")
+	}
 }
 
 // TestHugeListNotCut: a list on the target bigger than any list could be

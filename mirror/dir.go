@@ -82,7 +82,13 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 		return false, err
 	}
 	defer r.Close()
-	return sameBytes(&countingReader{ctx: ctx, r: f}, r, src.Size)
+	same, err := sameBytes(&countingReader{ctx: ctx, r: f}, r, src.Size)
+	if same {
+		// Not written again, so cleared here: the temp files of a push
+		// killed after it wrote the file under its final name.
+		removeStaleTemps(p)
+	}
+	return same, err
 }
 
 // sameBytes compares two readers of equal length, size. Both files are
@@ -182,8 +188,9 @@ func writeAtomic(ctx context.Context, p string, src *Source, progress func(int64
 const staleTemp = time.Hour
 
 // removeStaleTemps removes the temp files a killed push left beside p
-// (p's name, CreateTemp's digits, .tmp). Best effort: they are only
-// clutter, never served under a final name.
+// (p's name, CreateTemp's digits, .tmp; p may be a prefix of the final
+// name). Best effort: they are only clutter, never served under a final
+// name.
 func removeStaleTemps(p string) {
 	matches, _ := filepath.Glob(p + "*.tmp")
 	base := filepath.Base(p)
