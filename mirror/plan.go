@@ -2,6 +2,7 @@ package mirror
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -65,17 +66,33 @@ type Plan struct {
 	// Downloaded are versions the go command fetched into the cache whole;
 	// GoMods those it fetched only the go.mod (and .info) of, for the
 	// module graph or to push them graph-only.
-	Downloaded []module.Version `json:"downloaded,omitempty"`
-	GoMods     []module.Version `json:"goMods,omitempty"`
+	Downloaded Versions `json:"downloaded,omitempty"`
+	GoMods     Versions `json:"goMods,omitempty"`
 	// ToDownload are the versions whose zips the cache lacks, left for a
 	// confirmation (Selection.AskFirst). The plan leaves them out.
-	ToDownload []module.Version `json:"toDownload,omitempty"`
+	ToDownload Versions `json:"toDownload,omitempty"`
 	// Checked is set when the target was asked what it already holds, so
 	// File.Present means something.
 	Checked  bool           `json:"checked"`
 	Settings ClientSettings `json:"settings"`
 
 	features Features
+}
+
+// Versions is a list of module versions whose JSON has the lower-case
+// keys of the rest of a plan's ("path", "version"), not module.Version's.
+type Versions []module.Version
+
+func (vs Versions) MarshalJSON() ([]byte, error) {
+	type version struct {
+		Path    string `json:"path"`
+		Version string `json:"version"`
+	}
+	out := make([]version, len(vs))
+	for i, m := range vs {
+		out[i] = version{m.Path, m.Version}
+	}
+	return json.Marshal(out)
 }
 
 // VersionPlan is one module version to push.
@@ -302,7 +319,7 @@ type planBuild struct {
 func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 	b := &planBuild{
 		Planner: p,
-		plan:    &Plan{Root: p.c.Root, features: goproxyLayout},
+		plan:    &Plan{Root: p.c.Root, Versions: []*VersionPlan{}, features: goproxyLayout},
 		wants:   map[module.Version]*want{},
 		missing: map[module.Version]string{},
 		sums:    cache.NewKnownSums(p.c.Root),
