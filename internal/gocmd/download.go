@@ -20,15 +20,30 @@ type Downloaded struct {
 }
 
 // Reason is the first line of go's error without the "path@version: " it
-// starts with, since a Downloaded names its module already.
+// starts with, since a Downloaded names its module already. A checksum
+// mismatch keeps the evidence go gives on the lines after (the hash that
+// came down, the one recorded) and go's warning, shortened.
 func (d Downloaded) Reason() string {
-	r, _, _ := strings.Cut(d.Error, "\n")
+	r, rest, _ := strings.Cut(d.Error, "\n")
 	for _, v := range []string{d.Version, d.Query} {
 		if v != "" {
 			r = strings.TrimPrefix(r, d.Path+"@"+v+": ")
 		}
 	}
-	return r
+	if !strings.HasSuffix(r, "checksum mismatch") {
+		return r
+	}
+	var hashes []string
+	for _, l := range strings.Split(rest, "\n") {
+		// "downloaded: h1:…", "sum.golang.org: h1:…", "go.sum:     h1:…"
+		if k, v, ok := strings.Cut(strings.TrimSpace(l), ":"); ok && strings.HasPrefix(strings.TrimSpace(v), "h1:") {
+			hashes = append(hashes, k+" "+strings.TrimSpace(v))
+		}
+	}
+	if len(hashes) > 0 {
+		r += " (" + strings.Join(hashes, ", ") + ")"
+	}
+	return r + ": SECURITY ERROR, the download is not what was recorded: the proxy served other content, or someone tampered with it"
 }
 
 // ModDownload runs `go mod download -json args...` in dir, traced into

@@ -99,3 +99,18 @@ func TestGetCounter(t *testing.T) {
 		t.Errorf("parseDownloads: %+v, %v", ds, err)
 	}
 }
+
+// TestReasonKeepsMismatchEvidence: go's checksum mismatch report is more
+// than its first line; the hashes and the warning must survive.
+func TestReasonKeepsMismatchEvidence(t *testing.T) {
+	d := Downloaded{Path: "golang.org/x/mod", Version: "v0.42.0", Error: "golang.org/x/mod@v0.42.0: verifying module: checksum mismatch\n" +
+		"\tdownloaded: h1:3dre=\n\tsum.golang.org: h1:ICeL=\n\nSECURITY ERROR\nThis download does NOT match the one reported by the checksum server.\n"}
+	want := "verifying module: checksum mismatch (downloaded h1:3dre=, sum.golang.org h1:ICeL=): SECURITY ERROR, the download is not what was recorded: the proxy served other content, or someone tampered with it"
+	if got := d.Reason(); got != want {
+		t.Errorf("Reason() =\n%s\nwant\n%s", got, want)
+	}
+	d.Error = "golang.org/x/mod@v0.42.0: verifying golang.org/x/mod@v0.42.0: checksum mismatch\n\tdownloaded: h1:3dre=\n\tgo.sum:     h1:ICeL=\n"
+	if got := d.Reason(); !strings.Contains(got, "(downloaded h1:3dre=, go.sum h1:ICeL=)") {
+		t.Errorf("go.sum mismatch: %s", got)
+	}
+}
