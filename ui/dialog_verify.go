@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -225,7 +227,13 @@ func (d *verifyDialog) repairedView() string {
 	for _, err := range d.repair.Errors {
 		body = append(body, st.DangerText.Render("✗ ")+err.Error())
 	}
-	if len(body) == 0 {
+	switch {
+	case errors.Is(d.err, context.Canceled):
+		// Whatever is listed above was done; nothing else was touched.
+		body = append(body, st.WarnText.Render("stopped: the versions not listed are as they were; verify shows what is still damaged"))
+	case d.err != nil:
+		body = append(body, st.DangerText.Render("✗ ")+d.err.Error())
+	case len(body) == 0:
 		body = append(body, st.OKText.Render("✓ lists rewritten"))
 	}
 	return d.box("Repair", body, keyHint(st, "enter", "close"))

@@ -10,6 +10,9 @@ func errorLine(err error) string {
 	if err == nil {
 		return ""
 	}
+	if errors.Is(err, context.Canceled) {
+		return "stopped before it finished"
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "timed out: " + err.Error()
 	}

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -63,4 +65,35 @@ func TestFlowRepairWithoutRemote(t *testing.T) {
 		t.Errorf("the damaged zip was touched: %d bytes", len(got))
 	}
 	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
+}
+
+// A repair stopped while go waits on a proxy that never answers says it
+// was stopped, not that all went well.
+func TestFlowRepairStopped(t *testing.T) {
+	opts, fc := realSetup(t)
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hang); srv.Close() })
+	opts.Actions.GoEnv = fixture.With(fc.Env, "GOPROXY="+srv.URL)
+	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	data, _ := os.ReadFile(p.Zip)
+	os.Chmod(p.Zip, 0o644)
+	os.WriteFile(p.Zip, data[:len(data)/2], 0o444)
+
+	f := startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("/", "g", "a", "m", "enter", "v")
+	f.waitFor("finding", "r repair")
+	f.keys("r")
+	f.waitFor("fetching good copies")
+	f.keys("esc")
+	s := f.waitFor("Repair", "stopped: the versions not listed are as they were")
+	if strings.Contains(s, "lists rewritten") {
+		t.Errorf("a stopped repair claims success:\n%s", s)
+	}
 }
