@@ -47,6 +47,32 @@ type mainModule struct {
 	replaces []replaceRule // in priority order
 	excludes []module.Version
 	goSums   []string // go.sum files that record the graph's hashes
+	// goVersion is the newest go the go.mod and go.work files ask for
+	// (their toolchain and go lines), as a toolchain name ("go1.26.9").
+	goVersion string
+}
+
+// asks records the go and toolchain lines of one go.mod or go.work.
+func (mm *mainModule) asks(g *modfile.Go, tc *modfile.Toolchain) {
+	for _, v := range []string{goLine(g), toolchainLine(tc)} {
+		if v != "" && version.Compare(v, mm.goVersion) > 0 {
+			mm.goVersion = v
+		}
+	}
+}
+
+func goLine(g *modfile.Go) string {
+	if g == nil {
+		return ""
+	}
+	return "go" + g.Version
+}
+
+func toolchainLine(tc *modfile.Toolchain) string {
+	if tc == nil {
+		return ""
+	}
+	return tc.Name
 }
 
 type replaceRule struct {
@@ -76,6 +102,7 @@ func readWorkspace(gowork string) (*mainModule, error) {
 	}
 	dir := filepath.Dir(gowork)
 	mm := &mainModule{paths: map[string]bool{}, pruned: true}
+	mm.asks(wf.Go, wf.Toolchain)
 	for _, r := range wf.Replace {
 		mm.replaces = append(mm.replaces, replaceRule{r.Old, r.New, dir})
 	}
@@ -105,6 +132,7 @@ func (mm *mainModule) addModule(dir string, only bool) error {
 	if f.Module != nil {
 		mm.paths[f.Module.Mod.Path] = true
 	}
+	mm.asks(f.Go, f.Toolchain)
 	if only {
 		mm.pruned = goAtLeast117(f)
 	}

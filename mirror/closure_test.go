@@ -1,10 +1,12 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -417,5 +419,53 @@ func TestWorkspaceClosure(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "modcache-project-*")); len(left) > 0 {
 		t.Errorf("scratch go.work left behind: %v", left)
+	}
+}
+
+// TestToolchainNote: a project whose toolchain line is newer than this
+// machine's go gets a note naming the toolchain module clients as old
+// will ask the mirror for.
+func TestToolchainNote(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	project := filepath.Join(t.TempDir(), "project")
+	copyDir(t, c.Project, project)
+	gomod := filepath.Join(project, "go.mod")
+	data, _ := os.ReadFile(gomod)
+	if err := os.WriteFile(gomod, append(data, "\ntoolchain go1.99.0\n"...), 0o666); err != nil {
+		t.Fatal(err)
+	}
+	sel := projectSelection(c)
+	sel.Project = project
+	_, plan := planFor(t, c, sel, filepath.Join(t.TempDir(), "mirror"), Options{})
+	want := "golang.org/toolchain@v0.0.1-go1.99.0." + runtime.GOOS + "-" + runtime.GOARCH
+	if !slices.ContainsFunc(plan.Settings.Notes, func(n string) bool { return strings.Contains(n, want) }) {
+		t.Errorf("notes lack %s: %q", want, plan.Settings.Notes)
+	}
+	// The fixture's own project asks for nothing newer: no such note.
+	_, plan = planFor(t, c, projectSelection(c), filepath.Join(t.TempDir(), "mirror"), Options{})
+	if slices.ContainsFunc(plan.Settings.Notes, func(n string) bool { return strings.Contains(n, "golang.org/toolchain") }) {
+		t.Errorf("a toolchain note for a project that needs none: %q", plan.Settings.Notes)
+	}
+}
+
+// TestProjectErrorNamesTheProject: go's complaint about the go.mod it was
+// given names the project's go.mod, not the scratch copy planning uses.
+func TestProjectErrorNamesTheProject(t *testing.T) {
+	t.Parallel()
+	c := fixture.NewCache(t)
+	project := filepath.Join(t.TempDir(), "project")
+	copyDir(t, c.Project, project)
+	gomod := filepath.Join(project, "go.mod")
+	data, _ := os.ReadFile(gomod)
+	data = bytes.Replace(data, []byte("\ngo 1.21\n"), []byte("\ngo 1.99.0\n"), 1)
+	if err := os.WriteFile(gomod, data, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	sel := projectSelection(c)
+	sel.Project = project
+	_, err := BuildPlan(context.Background(), scan(t, c.Root), sel, nil)
+	if err == nil || !strings.Contains(err.Error(), gomod+" requires go >= 1.99.0") || strings.Contains(err.Error(), scratchPrefix) {
+		t.Errorf("error: %v", err)
 	}
 }

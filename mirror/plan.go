@@ -339,6 +339,9 @@ func (p *Planner) Run(ctx context.Context) (*Plan, error) {
 		}
 	}
 	b.plan.Settings = clientSettings(p.t, b.plan, b.dbs, b.unrecorded, p.sel.Env)
+	if note := toolchainNote(ctx, b.main, p.sel.Env); note != "" {
+		b.plan.Settings.Notes = append(b.plan.Settings.Notes, note)
+	}
 	return b.plan, nil
 }
 

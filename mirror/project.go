@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/version"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -67,7 +69,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 	}
 	results, err := list(ctx, dir, env, gets, append(slices.Clip(modfileFlag), "all")...)
 	if err != nil {
-		return nil, nil, offlineHint(err, offline)
+		return nil, nil, offlineHint(scratchNamed(err, lines[0]), offline)
 	}
 	c := &closure{missing: map[module.Version]string{}}
 	full := map[module.Version]bool{}
@@ -83,7 +85,7 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 
 	out, err := gocmd.Run(ctx, dir, env, gets.Writer(), append(append([]string{"mod", "graph"}, gets.Flags()...), modfileFlag...)...)
 	if err != nil {
-		return nil, nil, offlineHint(err, offline)
+		return nil, nil, offlineHint(scratchNamed(err, lines[0]), offline)
 	}
 	seen := map[module.Version]bool{}
 	for _, tok := range strings.Fields(string(out)) {
@@ -104,6 +106,20 @@ func projectClosure(ctx context.Context, root, dir string, env []string, offline
 	module.Sort(c.graph)
 	return c, main, nil
 }
+
+// scratchNamed puts the project's go.mod back where go's message names
+// the scratch copy it was given (scratchModfile), which the user has
+// never heard of.
+func scratchNamed(err error, gomod string) error {
+	if gomod == "" || !strings.Contains(err.Error(), scratchPrefix) {
+		return err
+	}
+	return errors.New(scratchPath.ReplaceAllLiteralString(err.Error(), gomod))
+}
+
+const scratchPrefix = "modcache-project-"
+
+var scratchPath = regexp.MustCompile(`\S*` + scratchPrefix + `\d+[/\\]go\.mod`)
 
 func offlineHint(err error, offline bool) error {
 	if offline {
@@ -183,7 +199,7 @@ func scratchWork(gowork string, env []string) ([]string, func(), error) {
 // scratchCopy copies the named files of dir that exist into a new
 // temporary directory.
 func scratchCopy(dir string, names ...string) (string, func(), error) {
-	tmp, err := os.MkdirTemp("", "modcache-project-")
+	tmp, err := os.MkdirTemp("", scratchPrefix)
 	if err != nil {
 		return "", func() {}, err
 	}
@@ -202,4 +218,21 @@ func scratchCopy(dir string, names ...string) (string, func(), error) {
 		}
 	}
 	return tmp, cleanup, nil
+}
+
+// toolchainNote warns when the project asks for a newer go than this
+// machine's: a client as old, with GOTOOLCHAIN=auto (go's default), then
+// downloads that go as a module, golang.org/toolchain, from its GOPROXY,
+// which the push does not include unasked (one per client platform).
+func toolchainNote(ctx context.Context, main *mainModule, env []string) string {
+	if main == nil || main.goVersion == "" {
+		return ""
+	}
+	out, err := gocmd.Run(ctx, os.TempDir(), withEnv(env, "GOTOOLCHAIN=local"), nil, "env", "GOVERSION", "GOOS", "GOARCH")
+	f := strings.Fields(string(out))
+	if err != nil || len(f) != 3 || version.Compare(main.goVersion, f[0]) <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("the project asks for %s, newer than this machine's %s: a client as old fetches that go from GOPROXY (GOTOOLCHAIN=auto), so push it too, for each client platform (modcache push --to TARGET golang.org/toolchain@v0.0.1-%s.%s-%s), or give clients a go that new",
+		main.goVersion, f[0], main.goVersion, f[1], f[2])
 }
