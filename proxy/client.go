@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,7 +98,14 @@ func (c *Client) List(ctx context.Context, r Remote, path string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	return ParseVersionList(data), nil
+	versions := ParseVersionList(data)
+	// An empty list is an answer (proxies list no pseudo-versions), but
+	// text with no version in it (a sign-in page, junk) is not a list: it
+	// says nothing of what the remote holds.
+	if len(versions) == 0 && len(bytes.TrimSpace(data)) > 0 {
+		return nil, q.errorf("answer is not a version list (%s)", bodyDetail(data))
+	}
+	return versions, nil
 }
 
 // ParseVersionList reads an @v/list file the way go does: the first field

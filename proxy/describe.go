@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"golang.org/x/mod/modfile"
@@ -73,6 +74,9 @@ func held(ctx context.Context, src Source, path string, local []string) (*Report
 			continue
 		}
 		data, err := src.GoMod(ctx, path, v)
+		if err == nil {
+			err = checkGoMod(src, path, v, data)
+		}
 		switch {
 		case err == nil:
 			versions = append(versions, v)
@@ -86,6 +90,20 @@ func held(ctx context.Context, src Source, path string, local []string) (*Report
 	semver.Sort(versions)
 	r.Versions = versions
 	return r, mods
+}
+
+// checkGoMod fails unless data is a go.mod go would take for path@version:
+// it parses and its module line names path. A version without a go.mod
+// (or +incompatible) is served as the synthesized "module PATH", which
+// passes too. Anything else, such as a sign-in page or an empty body some
+// server answers every request with, is no proof the remote holds the
+// version, and taking it as proof would let prune delete the only copy.
+func checkGoMod(src Source, path, version string, data []byte) error {
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err == nil && f.Module != nil && f.Module.Mod.Path == path {
+		return nil
+	}
+	return fmt.Errorf("%s: mod %s@%s: answer is not a go.mod for this module (%s)", src.Name(), path, version, bodyDetail(data))
 }
 
 // Describe is Held plus what the latest version says of the module: its
