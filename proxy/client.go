@@ -252,7 +252,7 @@ func (c *Client) open(ctx context.Context, q req, rel string, query url.Values) 
 		body, err = c.openHTTP(ctx, q.r, rel, query)
 	case KindFile:
 		if err = ctx.Err(); err == nil {
-			body, err = openFile(q.r, rel)
+			body, err = openFile(ctx, q.r, rel)
 		}
 	case KindDirect:
 		err = ErrDirect
