@@ -89,15 +89,20 @@ func (b *Breaker) now() time.Time {
 }
 
 // remoteFailed reports whether err says the remote itself is unwell (no
-// answer in time, no connection, a 5xx) rather than something about one
-// module (not found, a malformed list).
+// answer in time, no connection, a 5xx, an answer that runs past its size
+// limit) rather than something about one module (not found, a malformed
+// list). An answer without end costs as much as a timeout, in time and in
+// memory, so asking again for the next module would only repeat it.
 func remoteFailed(err error) bool {
 	var e *Error
 	var ne net.Error
+	var le *limitError
 	switch {
 	case err == nil || errors.Is(err, ErrNotFound):
 		return false
 	case errors.As(err, &e) && e.Status >= http.StatusInternalServerError:
+		return true
+	case errors.As(err, &le):
 		return true
 	}
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne)

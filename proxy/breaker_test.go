@@ -76,3 +76,30 @@ func TestBreaker(t *testing.T) {
 		t.Errorf("a refused connection: %v; down %v", err, b.Down(dead))
 	}
 }
+
+// An answer past its size limit (a list streamed without end) trips the
+// breaker like a timeout: asking again for the next module would only
+// download the limit again.
+func TestBreakerTripsOnAnOverLimitAnswer(t *testing.T) {
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/a/@v/list": endless,
+		"/example.com/b/@v/list": text("v1.0.0\n"),
+	})
+	cfg := testConfig(t, p.URL)
+	cfg.MaxMetaBytes = 64 << 10
+	src := newTestClient(t, cfg).Sources()[0]
+	b := &Breaker{}
+	r := b.Ask(context.Background(), src, 0, func(ctx context.Context) *Report {
+		return Held(ctx, src, "example.com/a", nil)
+	})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "exceeds the 64 KiB limit") {
+		t.Fatalf("endless list: %+v", r)
+	}
+	hits := len(p.Hits())
+	r = b.Ask(context.Background(), src, 0, func(ctx context.Context) *Report {
+		return Held(ctx, src, "example.com/b", nil)
+	})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "not asked") || len(p.Hits()) != hits {
+		t.Errorf("next module after an over-limit answer: %+v, %d more requests", r, len(p.Hits())-hits)
+	}
+}

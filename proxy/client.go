@@ -233,7 +233,7 @@ func (c *Client) Zip(ctx context.Context, r Remote, path, version string, w io.W
 		return n, q.fail(ctx, err)
 	}
 	if n > c.cfg.MaxZipBytes {
-		return n, q.errorf("zip exceeds the %s limit", sizeString(c.cfg.MaxZipBytes))
+		return n, q.fail(nil, &limitError{"zip", c.cfg.MaxZipBytes})
 	}
 	return n, nil
 }
@@ -288,7 +288,7 @@ func (c *Client) fetch(ctx context.Context, q req, rel string, query url.Values)
 		return nil, q.fail(ctx, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, q.errorf("response exceeds the %s limit", sizeString(limit))
+		return nil, q.fail(nil, &limitError{"response", limit})
 	}
 	return data, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
@@ -149,6 +150,10 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 	if l := PickLatest(live); l != "" {
 		r.Latest = l
 	}
+	// Versions are slices of the list's whole body, which may be megabytes;
+	// callers keeping only these two (outdated, for hundreds of modules)
+	// must not keep every body alive with them.
+	r.Latest, r.Deprecated = strings.Clone(r.Latest), strings.Clone(r.Deprecated)
 	return r
 }
 

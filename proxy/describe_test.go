@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestDescribeReusesHeldMod: a module served only as a pseudo-version
@@ -96,5 +97,27 @@ func TestHeldTakesSynthesizedMods(t *testing.T) {
 	r := Held(context.Background(), src, "example.com/x", []string{"v1.0.0", "v2.0.0+incompatible"})
 	if r.Err != nil || !r.Has("v1.0.0") || !r.Has("v2.0.0+incompatible") {
 		t.Errorf("report %+v", r)
+	}
+}
+
+// Describe's Latest does not share memory with the list it came from: a
+// caller keeping only Latest (outdated, over hundreds of modules) must not
+// keep each module's whole list body alive.
+func TestDescribeLatestIsNotASliceOfTheList(t *testing.T) {
+	var list strings.Builder
+	for i := range 1000 {
+		fmt.Fprintf(&list, "v1.0.%d\n", i)
+	}
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/x/@v/list":         text(list.String()),
+		"/example.com/x/@v/v1.0.999.mod": text("module example.com/x\n"),
+	})
+	r := Describe(context.Background(), newTestClient(t, testConfig(t, p.URL)).Sources()[0], "example.com/x", nil)
+	last := r.Versions[len(r.Versions)-1]
+	if r.Err != nil || r.Latest != "v1.0.999" || last != r.Latest {
+		t.Fatalf("report: latest %q, err %v", r.Latest, r.Err)
+	}
+	if unsafe.StringData(r.Latest) == unsafe.StringData(last) {
+		t.Error("Latest is a slice of the list body")
 	}
 }

@@ -93,6 +93,16 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.detail)
 }
 
+// limitError is an answer cut off at its size limit.
+type limitError struct {
+	what  string // "response", "zip"
+	limit int64
+}
+
+func (e *limitError) Error() string {
+	return fmt.Sprintf("%s exceeds the %s limit", e.what, sizeString(e.limit))
+}
+
 // req names one request for error messages.
 type req struct {
 	r                 Remote

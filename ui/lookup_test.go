@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -145,4 +146,20 @@ func modelWithRemote(t *testing.T, goproxy string, timeout time.Duration) *Model
 	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
 	t.Cleanup(store.Close)
 	return New(Options{Store: store, Sources: client.Sources(), NoRescan: true, RemoteTimeout: timeout})
+}
+
+// The answers kept are bounded: each may hold a list of 100,000 versions,
+// and a session visits hundreds of modules. The newest stay.
+func TestLookupsKeepABoundedNumberOfAnswers(t *testing.T) {
+	l := newLookups(nil, 0, nil)
+	defer l.stop()
+	for i := range 3 * maxAnswers {
+		l.keep(lookupKey{0, fmt.Sprint("example.com/m", i)}, &proxy.Report{})
+	}
+	if len(l.done) != maxAnswers || len(l.age) != maxAnswers {
+		t.Errorf("%d answers kept (%d ages), want %d", len(l.done), len(l.age), maxAnswers)
+	}
+	if l.get(0, fmt.Sprint("example.com/m", 3*maxAnswers-1)) == nil || l.get(0, "example.com/m0") != nil {
+		t.Error("kept the oldest answers, not the newest")
+	}
 }
