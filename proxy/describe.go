@@ -118,8 +118,15 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 	versions := r.Versions
 	latest := PickLatest(versions)
 	if latest == "" && !r.NotFound {
-		if li, err := src.Latest(ctx, path); err == nil {
+		li, err := src.Latest(ctx, path)
+		switch {
+		case err == nil:
 			latest = li.Version
+		case !errors.Is(err, ErrNotFound):
+			// go's @latest fails the same way here: the remote gave no
+			// answer (a 5xx, a page that is not .info), which is not
+			// "no versions".
+			return &Report{Err: err}
 		}
 	}
 	if latest != "" {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/parallel"
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -84,7 +85,12 @@ type outdatedRow struct {
 	Outdated   bool   `json:"outdated"`
 	Deprecated string `json:"deprecated,omitempty"`
 	Private    bool   `json:"private,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// Unknown: the latest version could not be learnt, so the module is
+	// not known to be up to date: NotFound (GOPROXY does not have it), no
+	// version listed, or Error.
+	Unknown  bool   `json:"unknown,omitempty"`
+	NotFound bool   `json:"notFound,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 // checkOutdated asks src about mods, jobs at a time, each within [remote]
@@ -107,17 +113,18 @@ func (a *app) checkOutdated(ctx context.Context, src proxy.Source, mods []*cache
 		case r.Private:
 			row.Private = true
 		case r.Err != nil:
-			row.Error = r.Err.Error()
+			row.Error, row.Unknown = r.Err.Error(), true
 		default:
 			row.Latest, row.Deprecated = r.Latest, r.Deprecated
 			row.Outdated = isUpgrade(newest, r.Latest)
+			row.NotFound, row.Unknown = r.NotFound, r.Latest == ""
 		}
 		rows[i] = row
 	})
 	// Once the time is up (or the user stops) no more are asked.
 	for i, m := range mods {
 		if rows[i].Path == "" {
-			rows[i] = outdatedRow{Path: m.Path, Local: newestCached(m), Error: "not asked: " + ctx.Err().Error()}
+			rows[i] = outdatedRow{Path: m.Path, Local: newestCached(m), Unknown: true, Error: "not asked: " + ctx.Err().Error()}
 		}
 	}
 	return rows // in mods' order: by path, as Cache.Modules is
@@ -153,20 +160,43 @@ func isUpgrade(local, latest string) bool {
 	return latest != "" && semver.Compare(latest, local) > 0
 }
 
+// printOutdated lists the outdated modules, then those whose latest
+// version GOPROXY did not tell (they are not known to be up to date), then
+// failures. Only when every module checked is known to be current does it
+// say so.
 func (a *app) printOutdated(rows []outdatedRow) error {
 	tw := newTable(a.stdout, 0)
-	n, failed := 0, 0
+	headed := false
+	header := func() {
+		if !headed {
+			fmt.Fprintln(tw, "MODULE\tCACHED\tLATEST\tNOTE")
+			headed = true
+		}
+	}
+	outdated, unknown, failed, checked := 0, 0, 0, 0
 	for _, r := range rows {
+		if !r.Private {
+			checked++
+		}
 		if r.Outdated {
-			if n == 0 {
-				fmt.Fprintln(tw, "MODULE\tCACHED\tLATEST\tNOTE")
-			}
-			n++
+			header()
+			outdated++
 			note := ""
 			if r.Deprecated != "" {
 				note = "deprecated: " + r.Deprecated
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Path, r.Local, r.Latest, note)
+		}
+	}
+	for _, r := range rows {
+		if r.Unknown && r.Error == "" {
+			header()
+			unknown++
+			note := "no version listed on GOPROXY"
+			if r.NotFound {
+				note = "not found on GOPROXY"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t?\t%s\n", r.Path, r.Local, note)
 		}
 	}
 	tw.Flush()
@@ -176,8 +206,14 @@ func (a *app) printOutdated(rows []outdatedRow) error {
 			fmt.Fprintf(a.stderr, "modcache: %s: %s\n", r.Path, r.Error)
 		}
 	}
-	if n == 0 && failed == 0 {
-		fmt.Fprintf(a.stdout, "all %d modules are at their latest version\n", len(rows))
+	switch {
+	case outdated == 0 && failed == 0 && unknown > 0:
+		fmt.Fprintf(a.stdout, "none known to be outdated, but the latest version of %s is unknown\n", units.Count(unknown, "module"))
+	case outdated+unknown+failed > 0:
+	case checked == 1:
+		fmt.Fprintln(a.stdout, "the 1 module checked is at its latest version")
+	case checked > 0:
+		fmt.Fprintf(a.stdout, "all %d modules checked are at their latest version\n", checked)
 	}
 	if failed > 0 {
 		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d lookups failed; the list above is incomplete", failed, len(rows))}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -201,5 +202,55 @@ func TestOutdatedWaitsForADeadRemoteOnce(t *testing.T) {
 	}
 	if len(rows) < 3 || skipped != len(rows)-1 || took > time.Duration(len(rows)-1)*time.Second {
 		t.Errorf("%d rows, %d skipped, after %v:\n%s", len(rows), skipped, took, r.stdout)
+	}
+}
+
+// A module whose latest version GOPROXY does not tell is not up to date:
+// outdated says what is unknown instead of "all at their latest version".
+func TestOutdatedUnknownIsNotUpToDate(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"404":   http.NotFound,
+		"html":  func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html><title>Sign in</title></html>") },
+		"empty": func(w http.ResponseWriter, r *http.Request) {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			fc := fixture.NewCache(t)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			t.Setenv("GOMODCACHE", fc.Root)
+			t.Setenv("GOPROXY", srv.URL)
+			r := runCLI(t, "outdated", "--json")
+			var rows []outdatedRow
+			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
+				t.Fatalf("%v\n%s%s", err, r.stdout, r.stderr)
+			}
+			for _, row := range rows {
+				if !row.Unknown || row.Outdated || row.NotFound != (name == "404") {
+					t.Errorf("%+v", row)
+				}
+			}
+			r = runCLI(t, "outdated")
+			if strings.Contains(r.stdout, "at their latest") {
+				t.Errorf("claims all are current:\n%s", r.stdout)
+			}
+			if name == "404" && (r.code != 0 || !strings.Contains(r.stdout, "?       not found on GOPROXY") || !strings.Contains(r.stdout, "latest version of "+fmt.Sprint(len(rows), " modules is unknown"))) {
+				t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if name != "404" && r.code != 1 {
+				t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestOutdatedOneModule(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", fc.Proxy.URL())
+	r := runCLI(t, "outdated", "example.com/alpha")
+	if r.code != 0 || r.stdout != "the 1 module checked is at its latest version\n" {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
