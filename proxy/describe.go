@@ -104,7 +104,11 @@ func checkGoMod(src Source, path, version string, data []byte) error {
 	if err == nil && f.Module != nil && f.Module.Mod.Path == path {
 		return nil
 	}
-	return fmt.Errorf("%s: mod %s@%s: answer is not a go.mod for this module (%s)", src.Name(), path, version, bodyDetail(data))
+	detail := bodyDetail(data)
+	if detail == "" {
+		detail = "empty"
+	}
+	return fmt.Errorf("%s: mod %s@%s: answer is not a go.mod for this module (%s)", src.Name(), path, version, detail)
 }
 
 // Describe is Held plus what the latest version says of the module: its
@@ -138,7 +142,7 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 		if err == nil {
 			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
 				if f.Module != nil {
-					r.Deprecated = f.Module.Deprecated
+					r.Deprecated = Printable(f.Module.Deprecated) // the remote's words, shown on a terminal
 				}
 				for _, rt := range f.Retract {
 					r.Retracted = append(r.Retracted, rt.VersionInterval)
@@ -158,9 +162,9 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 		r.Latest = l
 	}
 	// Versions are slices of the list's whole body, which may be megabytes;
-	// callers keeping only these two (outdated, for hundreds of modules)
-	// must not keep every body alive with them.
-	r.Latest, r.Deprecated = strings.Clone(r.Latest), strings.Clone(r.Deprecated)
+	// callers keeping only Latest (outdated, for hundreds of modules) must
+	// not keep every body alive with it. Deprecated is a copy already.
+	r.Latest = strings.Clone(r.Latest)
 	return r
 }
 

@@ -76,6 +76,9 @@ func TestHeldTakesOnlyProxyAnswers(t *testing.T) {
 			if r.Err == nil || r.Answered() || len(r.Versions) > 0 {
 				t.Fatalf("report %+v", r)
 			}
+			if strings.Contains(r.Err.Error(), "<") {
+				t.Errorf("error shows raw markup: %v", r.Err)
+			}
 			for _, v := range local {
 				if Irreplaceable(v, []*Report{r}) {
 					t.Errorf("%s called irreplaceable on a failed lookup", v)
@@ -119,5 +122,18 @@ func TestDescribeLatestIsNotASliceOfTheList(t *testing.T) {
 	}
 	if unsafe.StringData(r.Latest) == unsafe.StringData(last) {
 		t.Error("Latest is a slice of the list body")
+	}
+}
+
+// A deprecation message is the remote's text: it reaches the terminal
+// without its control characters.
+func TestDescribeDeprecationIsSafeToPrint(t *testing.T) {
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/x/@v/list":       text("v1.0.0\n"),
+		"/example.com/x/@v/v1.0.0.mod": text("// Deprecated: use \x1b[31mexample.com/y\x07\rnow.\nmodule example.com/x\n"),
+	})
+	r := Describe(context.Background(), newTestClient(t, testConfig(t, p.URL)).Sources()[0], "example.com/x", nil)
+	if want := "use \ufffd[31mexample.com/y\ufffd now."; r.Deprecated != want {
+		t.Errorf("deprecated %q, want %q", r.Deprecated, want)
 	}
 }

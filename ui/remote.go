@@ -116,7 +116,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
 	case info.Err != nil:
 		// Errors get room: the cause ("connection refused") comes last.
-		lines = append(lines, wrapLines(st.DangerText, "✗ "+errorLine(info.Err), w, 6)...)
+		lines = append(lines, wrapLines(st.DangerText, "✗ "+proxy.Printable(errorLine(info.Err)), w, 6)...)
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	}
 	latest := st.Dim.Render("latest ") + info.Latest

@@ -113,7 +113,7 @@ func (a *app) checkOutdated(ctx context.Context, src proxy.Source, mods []*cache
 		case r.Private:
 			row.Private = true
 		case r.Err != nil:
-			row.Error, row.Unknown = r.Err.Error(), true
+			row.Error, row.Unknown = proxy.Printable(r.Err.Error()), true
 		default:
 			row.Latest, row.Deprecated = r.Latest, r.Deprecated
 			row.Outdated = isUpgrade(newest, r.Latest)
