@@ -50,15 +50,19 @@ func TestBreaker(t *testing.T) {
 	}
 	mode.Store("hang")
 	err := ask(src, "example.com/m")
-	if down := b.Down(src); err == nil || down == nil || !strings.Contains(down.Error(), "timed out") || !errors.Is(down, context.DeadlineExceeded) {
+	var skipped *SkippedError
+	if down := b.Down(src); err == nil || !errors.As(down, &skipped) || !errors.Is(skipped.Err, context.DeadlineExceeded) {
 		t.Fatalf("a hanging remote: %v; down %v", err, down)
 	}
 	if b.Down(dead) != nil {
 		t.Error("one remote's failure skips another")
 	}
 	now = now.Add(20 * time.Second)
-	if down := b.Down(src); down == nil || !strings.HasPrefix(down.Error(), "not asked: skipped for 1m after this failure: ") {
-		t.Errorf("20s later: %v", down)
+	// Short, and about this answer: not the other module's request, not
+	// "timed out" as if this request had.
+	want := "not asked: " + src.Name() + " failed 20s ago (timed out); asking again in 40s"
+	if down := b.Down(src); down == nil || down.Error() != want {
+		t.Errorf("20s later: %v, want %q", down, want)
 	}
 	now = now.Add(41 * time.Second)
 	if b.Down(src) != nil {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -91,6 +93,8 @@ type outdatedRow struct {
 	Unknown  bool   `json:"unknown,omitempty"`
 	NotFound bool   `json:"notFound,omitempty"`
 	Error    string `json:"error,omitempty"`
+
+	err error // Error's value, to tell one remote's failure from many
 }
 
 // checkOutdated asks src about mods, jobs at a time, each within [remote]
@@ -113,7 +117,7 @@ func (a *app) checkOutdated(ctx context.Context, src proxy.Source, mods []*cache
 		case r.Private:
 			row.Private = true
 		case r.Err != nil:
-			row.Error, row.Unknown = proxy.Printable(r.Err.Error()), true
+			row.Error, row.Unknown, row.err = proxy.Printable(r.Err.Error()), true, r.Err
 		default:
 			row.Latest, row.Deprecated = r.Latest, r.Deprecated
 			row.Outdated = isUpgrade(newest, r.Latest)
@@ -152,6 +156,56 @@ func newestCached(m *cache.Module) string {
 		return graph
 	}
 	return best
+}
+
+// printFailures prints why lookups failed and returns how many did. A
+// remote that fails fails every lookup the same way, and then is skipped:
+// that is said once, with how many modules it cost, not once per module.
+func (a *app) printFailures(rows []outdatedRow) int {
+	failed, skipped := 0, 0
+	var skip *proxy.SkippedError
+	var order []string
+	first, more := map[string]outdatedRow{}, map[string]int{}
+	for _, r := range rows {
+		if r.Error == "" {
+			continue
+		}
+		failed++
+		var s *proxy.SkippedError
+		if errors.As(r.err, &s) {
+			skipped++
+			skip = cmp.Or(skip, s)
+			continue
+		}
+		k := failureKey(r)
+		if _, ok := first[k]; ok {
+			more[k]++
+			continue
+		}
+		first[k] = r
+		order = append(order, k)
+	}
+	for _, k := range order {
+		fmt.Fprintf(a.stderr, "modcache: %s: %s\n", first[k].Path, first[k].Error)
+		if n := more[k]; n > 0 {
+			fmt.Fprintf(a.stderr, "modcache: the same for %s\n", units.Count(n, "more module"))
+		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(a.stderr, "modcache: %s not checked: %s failed (%s) and was not asked again for a minute\n",
+			units.Count(skipped, "module"), skip.Remote, proxy.ShortCause(skip.Err))
+	}
+	return failed
+}
+
+// failureKey is what two failures share when they are the same failure on
+// different modules: the remote, the request and the cause.
+func failureKey(r outdatedRow) string {
+	var e *proxy.Error
+	if errors.As(r.err, &e) {
+		return fmt.Sprintf("%s\x00%s\x00%d\x00%v", e.Remote, e.Op, e.Status, e.Err)
+	}
+	return r.Error
 }
 
 // isUpgrade follows go list -u: latest is an update when it is higher; a
@@ -200,12 +254,7 @@ func (a *app) printOutdated(rows []outdatedRow) error {
 		}
 	}
 	tw.Flush()
-	for _, r := range rows {
-		if r.Error != "" {
-			failed++
-			fmt.Fprintf(a.stderr, "modcache: %s: %s\n", r.Path, r.Error)
-		}
-	}
+	failed = a.printFailures(rows)
 	switch {
 	case outdated == 0 && failed == 0 && unknown > 0:
 		fmt.Fprintf(a.stdout, "none known to be outdated, but the latest version of %s is unknown\n", units.Count(unknown, "module"))
