@@ -50,15 +50,19 @@ func TestBreaker(t *testing.T) {
 	}
 	mode.Store("hang")
 	err := ask(src, "example.com/m")
-	if down := b.Down(src); err == nil || down == nil || !strings.Contains(down.Error(), "timed out") || !errors.Is(down, context.DeadlineExceeded) {
+	var skipped *SkippedError
+	if down := b.Down(src); err == nil || !errors.As(down, &skipped) || !errors.Is(skipped.Err, context.DeadlineExceeded) {
 		t.Fatalf("a hanging remote: %v; down %v", err, down)
 	}
 	if b.Down(dead) != nil {
 		t.Error("one remote's failure skips another")
 	}
 	now = now.Add(20 * time.Second)
-	if down := b.Down(src); down == nil || !strings.HasPrefix(down.Error(), "not asked: skipped for 1m after this failure: ") {
-		t.Errorf("20s later: %v", down)
+	// Short, and about this answer: not the other module's request, not
+	// "timed out" as if this request had.
+	want := "not asked: " + src.Name() + " failed 20s ago (timed out); asking again in 40s"
+	if down := b.Down(src); down == nil || down.Error() != want {
+		t.Errorf("20s later: %v, want %q", down, want)
 	}
 	now = now.Add(41 * time.Second)
 	if b.Down(src) != nil {
@@ -74,5 +78,32 @@ func TestBreaker(t *testing.T) {
 	}
 	if err := ask(dead, "example.com/m"); err == nil || b.Down(dead) == nil {
 		t.Errorf("a refused connection: %v; down %v", err, b.Down(dead))
+	}
+}
+
+// An answer past its size limit (a list streamed without end) trips the
+// breaker like a timeout: asking again for the next module would only
+// download the limit again.
+func TestBreakerTripsOnAnOverLimitAnswer(t *testing.T) {
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/a/@v/list": endless,
+		"/example.com/b/@v/list": text("v1.0.0\n"),
+	})
+	cfg := testConfig(t, p.URL)
+	cfg.MaxMetaBytes = 64 << 10
+	src := newTestClient(t, cfg).Sources()[0]
+	b := &Breaker{}
+	r := b.Ask(context.Background(), src, 0, func(ctx context.Context) *Report {
+		return Held(ctx, src, "example.com/a", nil)
+	})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "exceeds the 64 KiB limit") {
+		t.Fatalf("endless list: %+v", r)
+	}
+	hits := len(p.Hits())
+	r = b.Ask(context.Background(), src, 0, func(ctx context.Context) *Report {
+		return Held(ctx, src, "example.com/b", nil)
+	})
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "not asked") || len(p.Hits()) != hits {
+		t.Errorf("next module after an over-limit answer: %+v, %d more requests", r, len(p.Hits())-hits)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+
+	"golang.org/x/mod/module"
 )
 
 // catalogPageSize is what Athens uses when no size is asked for.
@@ -63,7 +65,9 @@ func (c *Client) catalogHTTP(ctx context.Context, q req) ([]string, error) {
 			return nil, q.fail(nil, fmt.Errorf("%w: answer is not a catalog (%v)", ErrNoCatalog, err))
 		}
 		for _, m := range page.Modules {
-			if m.Module != "" {
+			// A path that is no import path (empty, or with control
+			// characters to put on a terminal) is nothing go could ask for.
+			if module.CheckImportPath(m.Module) == nil {
 				seen[m.Module] = true
 			}
 		}

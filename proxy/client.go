@@ -5,6 +5,7 @@
 package proxy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -97,7 +98,14 @@ func (c *Client) List(ctx context.Context, r Remote, path string) ([]string, err
 	if err != nil {
 		return nil, err
 	}
-	return ParseVersionList(data), nil
+	versions := ParseVersionList(data)
+	// An empty list is an answer (proxies list no pseudo-versions), but
+	// text with no version in it (a sign-in page, junk) is not a list: it
+	// says nothing of what the remote holds.
+	if len(versions) == 0 && len(bytes.TrimSpace(data)) > 0 {
+		return nil, q.errorf("answer is not a version list (%s)", bodyDetail(data))
+	}
+	return versions, nil
 }
 
 // ParseVersionList reads an @v/list file the way go does: the first field
@@ -225,7 +233,7 @@ func (c *Client) Zip(ctx context.Context, r Remote, path, version string, w io.W
 		return n, q.fail(ctx, err)
 	}
 	if n > c.cfg.MaxZipBytes {
-		return n, q.errorf("zip exceeds the %s limit", sizeString(c.cfg.MaxZipBytes))
+		return n, q.fail(nil, &limitError{"zip", c.cfg.MaxZipBytes})
 	}
 	return n, nil
 }
@@ -244,7 +252,7 @@ func (c *Client) open(ctx context.Context, q req, rel string, query url.Values) 
 		body, err = c.openHTTP(ctx, q.r, rel, query)
 	case KindFile:
 		if err = ctx.Err(); err == nil {
-			body, err = openFile(q.r, rel)
+			body, err = openFile(ctx, q.r, rel)
 		}
 	case KindDirect:
 		err = ErrDirect
@@ -280,7 +288,7 @@ func (c *Client) fetch(ctx context.Context, q req, rel string, query url.Values)
 		return nil, q.fail(ctx, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, q.errorf("response exceeds the %s limit", sizeString(limit))
+		return nil, q.fail(nil, &limitError{"response", limit})
 	}
 	return data, nil
 }

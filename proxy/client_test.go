@@ -430,3 +430,28 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// Text a remote sends reaches the terminal harmless: escape sequences,
+// carriage returns, bells and OSC title codes are replaced, white space is
+// collapsed, and an HTML page is named by its title.
+func TestBodyDetailIsSafeToPrint(t *testing.T) {
+	for body, want := range map[string]string{
+		"\x1b[2J\x1b]0;pwned\x07db\rdown\t\tnow\x9b\u202e\nsecond line":        "\ufffd[2J\ufffd]0;pwned\ufffddb down now\ufffd\ufffd",
+		"\r\n  spaced   out  \r\nmore":                                         "spaced out",
+		"bad \xff utf8":                                                        "bad \ufffd utf8",
+		"<!DOCTYPE html>\n<html><head><TITLE>Sign in &amp; \x1b[31mgo</TITLE>": `an HTML page titled "Sign in & ` + "\ufffd" + `[31mgo"`,
+		"<html><body>no title</body></html>":                                   "an HTML page",
+		"<html>\r\n<head><title>502 Bad Gateway</title></head>":                `an HTML page titled "502 Bad Gateway"`,
+	} {
+		if got := bodyDetail([]byte(body)); got != want {
+			t.Errorf("bodyDetail(%q) = %q, want %q", body, got, want)
+		}
+	}
+	// Through a real request, as the CLI and the TUI show it.
+	p := newFakeProxy(t, map[string]http.HandlerFunc{
+		"/example.com/m/@v/list": status(http.StatusInternalServerError, "\x1b]0;title\x07oops\rgotcha"),
+	})
+	c := newTestClient(t, testConfig(t, p.URL))
+	_, err := c.List(context.Background(), p.remote(t), "example.com/m")
+	wantErrContains(t, err, "500 Internal Server Error: \ufffd]0;title\ufffdoops gotcha")
+}

@@ -3,7 +3,9 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/semver"
@@ -73,6 +75,9 @@ func held(ctx context.Context, src Source, path string, local []string) (*Report
 			continue
 		}
 		data, err := src.GoMod(ctx, path, v)
+		if err == nil {
+			err = checkGoMod(src, path, v, data)
+		}
 		switch {
 		case err == nil:
 			versions = append(versions, v)
@@ -88,6 +93,24 @@ func held(ctx context.Context, src Source, path string, local []string) (*Report
 	return r, mods
 }
 
+// checkGoMod fails unless data is a go.mod go would take for path@version:
+// it parses and its module line names path. A version without a go.mod
+// (or +incompatible) is served as the synthesized "module PATH", which
+// passes too. Anything else, such as a sign-in page or an empty body some
+// server answers every request with, is no proof the remote holds the
+// version, and taking it as proof would let prune delete the only copy.
+func checkGoMod(src Source, path, version string, data []byte) error {
+	f, err := modfile.ParseLax("go.mod", data, nil)
+	if err == nil && f.Module != nil && f.Module.Mod.Path == path {
+		return nil
+	}
+	detail := bodyDetail(data)
+	if detail == "" {
+		detail = "empty"
+	}
+	return fmt.Errorf("%s: mod %s@%s: answer is not a go.mod for this module (%s)", src.Name(), path, version, detail)
+}
+
 // Describe is Held plus what the latest version says of the module: its
 // deprecation and retractions. It costs a .mod request more, unless Held
 // fetched that one already (and @latest when the list is empty).
@@ -99,8 +122,15 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 	versions := r.Versions
 	latest := PickLatest(versions)
 	if latest == "" && !r.NotFound {
-		if li, err := src.Latest(ctx, path); err == nil {
+		li, err := src.Latest(ctx, path)
+		switch {
+		case err == nil:
 			latest = li.Version
+		case !errors.Is(err, ErrNotFound):
+			// go's @latest fails the same way here: the remote gave no
+			// answer (a 5xx, a page that is not .info), which is not
+			// "no versions".
+			return &Report{Err: err}
 		}
 	}
 	if latest != "" {
@@ -112,7 +142,7 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 		if err == nil {
 			if f, err := modfile.ParseLax("go.mod", data, nil); err == nil {
 				if f.Module != nil {
-					r.Deprecated = f.Module.Deprecated
+					r.Deprecated = Printable(f.Module.Deprecated) // the remote's words, shown on a terminal
 				}
 				for _, rt := range f.Retract {
 					r.Retracted = append(r.Retracted, rt.VersionInterval)
@@ -131,6 +161,10 @@ func Describe(ctx context.Context, src Source, path string, local []string) *Rep
 	if l := PickLatest(live); l != "" {
 		r.Latest = l
 	}
+	// Versions are slices of the list's whole body, which may be megabytes;
+	// callers keeping only Latest (outdated, for hundreds of modules) must
+	// not keep every body alive with it. Deprecated is a copy already.
+	r.Latest = strings.Clone(r.Latest)
 	return r
 }
 

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Sentinels, for errors.Is. Every error from a Client is an *Error wrapping
@@ -93,6 +95,16 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.code, http.StatusText(e.code), e.detail)
 }
 
+// limitError is an answer cut off at its size limit.
+type limitError struct {
+	what  string // "response", "zip"
+	limit int64
+}
+
+func (e *limitError) Error() string {
+	return fmt.Sprintf("%s exceeds the %s limit", e.what, sizeString(e.limit))
+}
+
 // req names one request for error messages.
 type req struct {
 	r                 Remote
@@ -134,17 +146,73 @@ func (q req) errorf(format string, args ...any) *Error {
 	return q.fail(nil, fmt.Errorf(format, args...))
 }
 
-// bodyDetail shortens an error body to one line fit for a status bar.
+// bodyDetail shortens an answer's body to one line fit for a status bar:
+// its first line, or for an HTML page (a sign-in page, nginx's error page)
+// its title, made safe to print (see Printable).
 func bodyDetail(b []byte) string {
 	const max = 200
 	s := strings.TrimSpace(string(b))
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
+	if isHTML(s) {
+		title := ""
+		if _, t, ok := cutFold(s, "<title"); ok {
+			if _, t, ok = strings.Cut(t, ">"); ok {
+				t, _, _ = cutFold(t, "</title")
+				title = Printable(html.UnescapeString(t))
+			}
+		}
+		if title == "" {
+			return "an HTML page"
+		}
+		s = "an HTML page titled \"" + title + "\""
+	} else {
+		s, _, _ = strings.Cut(strings.TrimLeft(s, "\r\n"), "\n")
+		s = Printable(s)
 	}
 	if len(s) > max {
 		s = strings.ToValidUTF8(s[:max], "") + "…"
 	}
 	return s
+}
+
+func isHTML(s string) bool {
+	if !strings.HasPrefix(s, "<") {
+		return false
+	}
+	head := strings.ToLower(s[:min(len(s), 512)])
+	return strings.Contains(head, "<html") || strings.Contains(head, "<!doctype html") || strings.Contains(head, "<title")
+}
+
+// cutFold is strings.Cut with an ASCII sep matched in any case.
+func cutFold(s, sep string) (before, after string, found bool) {
+	if i := strings.Index(strings.ToLower(s), sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// Printable makes text a remote sent (an error body, a deprecation
+// message) safe to put on a terminal: control characters (escape
+// sequences, carriage returns that overwrite a line, bells, bidi
+// overrides) and invalid UTF-8 become U+FFFD, and runs of white space one
+// space, so the text stays readable and on one line.
+func Printable(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r):
+			r = unicode.ReplacementChar
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func sizeString(n int64) string {

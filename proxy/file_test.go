@@ -283,3 +283,32 @@ func TestFileSizeCap(t *testing.T) {
 	_, err = c.Zip(context.Background(), r, "example.com/mod", "v1.0.0", io.Discard)
 	wantErrContains(t, err, "zip example.com/mod@v1.0.0", "exceeds the 100 bytes limit")
 }
+
+// A read that blocks (a file on a hung network mount; here a pipe nobody
+// writes) gives way when the context ends, so the timeout and ctrl+c work.
+func TestFileBodyReadGivesWayToContext(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	body := &fileBody{ctx: ctx, f: r}
+	done := make(chan error, 1)
+	go func() {
+		_, err := body.Read(make([]byte, 10))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("read ended with %v, want the deadline", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a blocked read ignored the context for 10s")
+	}
+	if err := body.Close(); err != nil {
+		t.Error(err)
+	}
+}

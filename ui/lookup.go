@@ -35,6 +35,12 @@ type catalogDoneMsg struct {
 const (
 	lookupDebounce = 150 * time.Millisecond
 	maxLookups     = 4 // concurrent requests per program
+
+	// maxAnswers bounds the answers kept. Each holds a module's whole
+	// version list, which for some modules runs to 100,000 versions
+	// (megabytes), and a session may visit hundreds of modules. The oldest
+	// go first; coming back to one asks again.
+	maxAnswers = 64
 )
 
 // lookups runs remote queries in the background, at most maxLookups at a
@@ -47,6 +53,8 @@ type lookups struct {
 	timeout time.Duration // for each source's answer about a module, or its catalog (zero: proxy.DefaultTimeout)
 	sem     chan struct{}
 	done    map[lookupKey]*proxy.Report
+	age     map[lookupKey]uint64 // when each answer in done came, to drop the oldest
+	answers uint64               // answers so far, the clock for age
 	pending map[lookupKey]context.CancelFunc
 	catalog map[int]*catalogDoneMsg
 	catBusy map[int]bool
@@ -69,6 +77,7 @@ func newLookups(sources []proxy.Source, timeout time.Duration, breaker *proxy.Br
 		breaker: breaker,
 		sem:     make(chan struct{}, maxLookups),
 		done:    map[lookupKey]*proxy.Report{},
+		age:     map[lookupKey]uint64{},
 		pending: map[lookupKey]context.CancelFunc{},
 		catalog: map[int]*catalogDoneMsg{},
 		catBusy: map[int]bool{},
@@ -103,6 +112,7 @@ func (l *lookups) focus(path string) {
 	for k, r := range l.done {
 		if k.path != path && r.Err != nil {
 			delete(l.done, k)
+			delete(l.age, k)
 		}
 	}
 }
@@ -118,7 +128,7 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 			continue
 		}
 		if err := l.breaker.Down(src); err != nil {
-			l.done[k] = &proxy.Report{Err: err}
+			l.keep(k, &proxy.Report{Err: err})
 			continue
 		}
 		queued, cancel := context.WithCancel(l.ctx)
@@ -148,7 +158,7 @@ func (l *lookups) start(path string, local []string) tea.Cmd {
 func (l *lookups) answer(path string, local []string) {
 	for i, src := range l.sources {
 		if k := (lookupKey{i, path}); l.done[k] == nil {
-			l.done[k] = proxy.Describe(context.Background(), src, path, local)
+			l.keep(k, proxy.Describe(context.Background(), src, path, local))
 		}
 	}
 }
@@ -163,7 +173,23 @@ func (l *lookups) finish(msg lookupDoneMsg) {
 	if errors.Is(msg.info.Err, context.Canceled) {
 		return
 	}
-	l.done[msg.key] = msg.info
+	l.keep(msg.key, msg.info)
+}
+
+// keep records an answer, dropping the oldest beyond maxAnswers.
+func (l *lookups) keep(k lookupKey, r *proxy.Report) {
+	l.answers++
+	l.done[k], l.age[k] = r, l.answers
+	for len(l.done) > maxAnswers {
+		oldest := k
+		for o, at := range l.age {
+			if at < l.age[oldest] {
+				oldest = o
+			}
+		}
+		delete(l.done, oldest)
+		delete(l.age, oldest)
+	}
 }
 
 // startCatalog lists a whole source once per session.
@@ -181,7 +207,7 @@ func (l *lookups) startCatalog(source int) tea.Cmd {
 		if errors.Is(err, proxy.ErrNoCatalog) {
 			msg.err = "this remote cannot list everything it holds (only file:// trees, Athens and mirrors can)"
 		} else if err != nil {
-			msg.err = errorLine(err)
+			msg.err = proxy.Printable(errorLine(err)) // mirrors may quote their servers' words
 		}
 		return msg
 	}

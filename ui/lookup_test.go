@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/fixture"
@@ -145,4 +147,42 @@ func modelWithRemote(t *testing.T, goproxy string, timeout time.Duration) *Model
 	store := NewStore(fc.Root, cache.ScanOptions{NoIndex: true})
 	t.Cleanup(store.Close)
 	return New(Options{Store: store, Sources: client.Sources(), NoRescan: true, RemoteTimeout: timeout})
+}
+
+// The answers kept are bounded: each may hold a list of 100,000 versions,
+// and a session visits hundreds of modules. The newest stay.
+func TestLookupsKeepABoundedNumberOfAnswers(t *testing.T) {
+	l := newLookups(nil, 0, nil)
+	defer l.stop()
+	for i := range 3 * maxAnswers {
+		l.keep(lookupKey{0, fmt.Sprint("example.com/m", i)}, &proxy.Report{})
+	}
+	if len(l.done) != maxAnswers || len(l.age) != maxAnswers {
+		t.Errorf("%d answers kept (%d ages), want %d", len(l.done), len(l.age), maxAnswers)
+	}
+	if l.get(0, fmt.Sprint("example.com/m", 3*maxAnswers-1)) == nil || l.get(0, "example.com/m0") != nil {
+		t.Error("kept the oldest answers, not the newest")
+	}
+}
+
+// A module not asked because its remote just failed on another module
+// says so in a few words: when, how and when it is asked again; not the
+// other module's request, and not "timed out" as if this one had.
+func TestSkippedRemoteIsShortAndTrue(t *testing.T) {
+	m := newSampleModel(t, 80, 24, true)
+	mod, _ := m.selectedModule()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	failure := &proxy.Error{Remote: "http://127.0.0.1:8080/hang", Op: "list", Path: "example.com/other",
+		Err: fmt.Errorf("timed out after 10s: %w", context.DeadlineExceeded)}
+	m.lk.keep(lookupKey{m.remote.current, mod.Path}, &proxy.Report{Err: &proxy.SkippedError{
+		Remote: "http://127.0.0.1:8080/hang", Err: failure, At: t0, Until: t0.Add(time.Minute), Now: t0.Add(12 * time.Second)}})
+	out := ansi.Strip(m.View().Content)
+	if !strings.Contains(out, "✗ not asked: failed 12s ago") || !strings.Contains(out, "asking again in 48s") {
+		t.Errorf("no short story of the skip:\n%s", out)
+	}
+	for _, bad := range []string{"example.com/other", "timed out:", "timed out after", "deadline"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the pane shows %q:\n%s", bad, out)
+		}
+	}
 }

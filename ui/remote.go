@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -115,8 +116,16 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		lines = append(lines, wrapLines(st.WarnText, "private (GOPRIVATE/GONOPROXY): go fetches it from version control; no proxy is asked, so local versions may be irreplaceable", w, 3)...)
 		return p.pad(append(lines, p.versionLines(focused, m, info, selVersion)...))
 	case info.Err != nil:
-		// Errors get room: the cause ("connection refused") comes last.
-		lines = append(lines, wrapLines(st.DangerText, "✗ "+errorLine(info.Err), w, 6)...)
+		// Errors get room: the cause ("connection refused") comes last. A
+		// remote skipped after failing on another module gets the short
+		// story: the title names the remote, and that module's request
+		// is not this one's business.
+		text := proxy.Printable(errorLine(info.Err))
+		var skipped *proxy.SkippedError
+		if errors.As(info.Err, &skipped) {
+			text = "not asked: " + skipped.Reason()
+		}
+		lines = append(lines, wrapLines(st.DangerText, "✗ "+text, w, 6)...)
 		return p.pad(append(lines, p.versionLines(focused, m, nil, selVersion)...))
 	}
 	latest := st.Dim.Render("latest ") + info.Latest

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/modcache/modcache/cache"
 	"github.com/modcache/modcache/internal/parallel"
+	"github.com/modcache/modcache/internal/units"
 	"github.com/modcache/modcache/proxy"
 )
 
@@ -84,7 +87,14 @@ type outdatedRow struct {
 	Outdated   bool   `json:"outdated"`
 	Deprecated string `json:"deprecated,omitempty"`
 	Private    bool   `json:"private,omitempty"`
-	Error      string `json:"error,omitempty"`
+	// Unknown: the latest version could not be learnt, so the module is
+	// not known to be up to date: NotFound (GOPROXY does not have it), no
+	// version listed, or Error.
+	Unknown  bool   `json:"unknown,omitempty"`
+	NotFound bool   `json:"notFound,omitempty"`
+	Error    string `json:"error,omitempty"`
+
+	err error // Error's value, to tell one remote's failure from many
 }
 
 // checkOutdated asks src about mods, jobs at a time, each within [remote]
@@ -107,17 +117,18 @@ func (a *app) checkOutdated(ctx context.Context, src proxy.Source, mods []*cache
 		case r.Private:
 			row.Private = true
 		case r.Err != nil:
-			row.Error = r.Err.Error()
+			row.Error, row.Unknown, row.err = proxy.Printable(r.Err.Error()), true, r.Err
 		default:
 			row.Latest, row.Deprecated = r.Latest, r.Deprecated
 			row.Outdated = isUpgrade(newest, r.Latest)
+			row.NotFound, row.Unknown = r.NotFound, r.Latest == ""
 		}
 		rows[i] = row
 	})
 	// Once the time is up (or the user stops) no more are asked.
 	for i, m := range mods {
 		if rows[i].Path == "" {
-			rows[i] = outdatedRow{Path: m.Path, Local: newestCached(m), Error: "not asked: " + ctx.Err().Error()}
+			rows[i] = outdatedRow{Path: m.Path, Local: newestCached(m), Unknown: true, Error: "not asked: " + ctx.Err().Error()}
 		}
 	}
 	return rows // in mods' order: by path, as Cache.Modules is
@@ -147,21 +158,83 @@ func newestCached(m *cache.Module) string {
 	return best
 }
 
+// printFailures prints why lookups failed and returns how many did. A
+// remote that fails fails every lookup the same way, and then is skipped:
+// that is said once, with how many modules it cost, not once per module.
+func (a *app) printFailures(rows []outdatedRow) int {
+	failed, skipped := 0, 0
+	var skip *proxy.SkippedError
+	var order []string
+	first, more := map[string]outdatedRow{}, map[string]int{}
+	for _, r := range rows {
+		if r.Error == "" {
+			continue
+		}
+		failed++
+		var s *proxy.SkippedError
+		if errors.As(r.err, &s) {
+			skipped++
+			skip = cmp.Or(skip, s)
+			continue
+		}
+		k := failureKey(r)
+		if _, ok := first[k]; ok {
+			more[k]++
+			continue
+		}
+		first[k] = r
+		order = append(order, k)
+	}
+	for _, k := range order {
+		fmt.Fprintf(a.stderr, "modcache: %s: %s\n", first[k].Path, first[k].Error)
+		if n := more[k]; n > 0 {
+			fmt.Fprintf(a.stderr, "modcache: the same for %s\n", units.Count(n, "more module"))
+		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(a.stderr, "modcache: %s not checked: %s failed (%s) and was not asked again for a minute\n",
+			units.Count(skipped, "module"), skip.Remote, proxy.ShortCause(skip.Err))
+	}
+	return failed
+}
+
+// failureKey is what two failures share when they are the same failure on
+// different modules: the remote, the request and the cause.
+func failureKey(r outdatedRow) string {
+	var e *proxy.Error
+	if errors.As(r.err, &e) {
+		return fmt.Sprintf("%s\x00%s\x00%d\x00%v", e.Remote, e.Op, e.Status, e.Err)
+	}
+	return r.Error
+}
+
 // isUpgrade follows go list -u: latest is an update when it is higher; a
 // pre-release newer than the latest release is not downgraded.
 func isUpgrade(local, latest string) bool {
 	return latest != "" && semver.Compare(latest, local) > 0
 }
 
+// printOutdated lists the outdated modules, then those whose latest
+// version GOPROXY did not tell (they are not known to be up to date), then
+// failures. Only when every module checked is known to be current does it
+// say so.
 func (a *app) printOutdated(rows []outdatedRow) error {
 	tw := newTable(a.stdout, 0)
-	n, failed := 0, 0
+	headed := false
+	header := func() {
+		if !headed {
+			fmt.Fprintln(tw, "MODULE\tCACHED\tLATEST\tNOTE")
+			headed = true
+		}
+	}
+	outdated, unknown, failed, checked := 0, 0, 0, 0
 	for _, r := range rows {
+		if !r.Private {
+			checked++
+		}
 		if r.Outdated {
-			if n == 0 {
-				fmt.Fprintln(tw, "MODULE\tCACHED\tLATEST\tNOTE")
-			}
-			n++
+			header()
+			outdated++
 			note := ""
 			if r.Deprecated != "" {
 				note = "deprecated: " + r.Deprecated
@@ -169,15 +242,27 @@ func (a *app) printOutdated(rows []outdatedRow) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Path, r.Local, r.Latest, note)
 		}
 	}
-	tw.Flush()
 	for _, r := range rows {
-		if r.Error != "" {
-			failed++
-			fmt.Fprintf(a.stderr, "modcache: %s: %s\n", r.Path, r.Error)
+		if r.Unknown && r.Error == "" {
+			header()
+			unknown++
+			note := "no version listed on GOPROXY"
+			if r.NotFound {
+				note = "not found on GOPROXY"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t?\t%s\n", r.Path, r.Local, note)
 		}
 	}
-	if n == 0 && failed == 0 {
-		fmt.Fprintf(a.stdout, "all %d modules are at their latest version\n", len(rows))
+	tw.Flush()
+	failed = a.printFailures(rows)
+	switch {
+	case outdated == 0 && failed == 0 && unknown > 0:
+		fmt.Fprintf(a.stdout, "none known to be outdated, but the latest version of %s is unknown\n", units.Count(unknown, "module"))
+	case outdated+unknown+failed > 0:
+	case checked == 1:
+		fmt.Fprintln(a.stdout, "the 1 module checked is at its latest version")
+	case checked > 0:
+		fmt.Fprintf(a.stdout, "all %d modules checked are at their latest version\n", checked)
 	}
 	if failed > 0 {
 		return exitError{code: exitFailure, msg: fmt.Sprintf("%d of %d lookups failed; the list above is incomplete", failed, len(rows))}

@@ -285,3 +285,39 @@ func TestPruneRefusesANonCacheFirst(t *testing.T) {
 		t.Errorf("the file is gone: %v", err)
 	}
 }
+
+// A server that answers 200 to everything (a sign-in page, an empty body)
+// is no remote holding every version: prune evicts nothing whole without
+// --force, and remote shows no version as held there.
+func TestPruneKeepsWhatA200ToEverythingServerDoesNotProve(t *testing.T) {
+	for name, body := range map[string]string{"html": "<html><title>Sign in</title><form>password</form></html>\n", "empty": ""} {
+		t.Run(name, func(t *testing.T) {
+			fc := agedCache(t)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, body)
+			}))
+			defer srv.Close()
+			t.Setenv("GOPROXY", srv.URL)
+			r := runCLI(t, "prune", "--ttl", "30d", "--mode", "full", "--grace", "0")
+			if r.code != 0 || !strings.Contains(r.stdout, "0 whole versions") {
+				t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if _, zip := present(t, fc, "example.com/alpha", "v1.2.0"); !zip {
+				t.Error("alpha v1.2.0 evicted whole on the word of a server that holds nothing")
+			}
+			r = runCLI(t, "remote", "example.com/alpha", "--json")
+			var rep remoteReport
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, r.stderr)
+			}
+			if e := rep.Remotes[0]; e.Error == "" {
+				t.Errorf("remote: %+v", e)
+			}
+			for _, v := range rep.Remotes[0].Versions {
+				if v.Remote {
+					t.Errorf("%s shown as on the remote", v.Version)
+				}
+			}
+		})
+	}
+}

@@ -131,7 +131,7 @@ func (a *app) describeAll(ctx context.Context, c *cache.Cache, sources []proxy.S
 		e := remoteEntry{Name: sources[i].Name(), Private: r.Private, NotFound: r.NotFound,
 			Latest: r.Latest, Deprecated: r.Deprecated, Versions: []remoteVersion{}}
 		if r.Err != nil {
-			e.Error = r.Err.Error()
+			e.Error = proxy.Printable(r.Err.Error()) // mirrors may quote their servers' words
 		}
 		if sources[i].Unavailable() == "" {
 			browsable = append(browsable, r)

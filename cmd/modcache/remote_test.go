@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -87,7 +88,7 @@ func TestRemoteFailures(t *testing.T) {
 		t.Errorf("bad path: exit %d %s", r.code, r.stderr)
 	}
 	r = runCLI(t, "outdated")
-	if r.code != 1 || !strings.Contains(r.stderr, "lookups failed") || !strings.Contains(r.stderr, "example.com/alpha: ") {
+	if r.code != 1 || !strings.Contains(r.stderr, "lookups failed") || !strings.Contains(r.stderr, "500 Internal Server Error: disk full on the proxy") {
 		t.Errorf("outdated against a broken proxy: exit %d\n%s", r.code, r.stderr)
 	}
 }
@@ -195,11 +196,85 @@ func TestOutdatedWaitsForADeadRemoteOnce(t *testing.T) {
 	}
 	skipped := 0
 	for _, row := range rows {
-		if strings.Contains(row.Error, "not asked: skipped") {
+		if strings.HasPrefix(row.Error, "not asked: ") {
 			skipped++
 		}
 	}
 	if len(rows) < 3 || skipped != len(rows)-1 || took > time.Duration(len(rows)-1)*time.Second {
 		t.Errorf("%d rows, %d skipped, after %v:\n%s", len(rows), skipped, took, r.stdout)
+	}
+}
+
+// A module whose latest version GOPROXY does not tell is not up to date:
+// outdated says what is unknown instead of "all at their latest version".
+func TestOutdatedUnknownIsNotUpToDate(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"404":   http.NotFound,
+		"html":  func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "<html><title>Sign in</title></html>") },
+		"empty": func(w http.ResponseWriter, r *http.Request) {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			isolate(t)
+			fc := fixture.NewCache(t)
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			t.Setenv("GOMODCACHE", fc.Root)
+			t.Setenv("GOPROXY", srv.URL)
+			r := runCLI(t, "outdated", "--json")
+			var rows []outdatedRow
+			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
+				t.Fatalf("%v\n%s%s", err, r.stdout, r.stderr)
+			}
+			for _, row := range rows {
+				if !row.Unknown || row.Outdated || row.NotFound != (name == "404") {
+					t.Errorf("%+v", row)
+				}
+			}
+			r = runCLI(t, "outdated")
+			if strings.Contains(r.stdout, "at their latest") {
+				t.Errorf("claims all are current:\n%s", r.stdout)
+			}
+			if name == "404" && (r.code != 0 || !strings.Contains(r.stdout, "?       not found on GOPROXY") || !strings.Contains(r.stdout, "latest version of "+fmt.Sprint(len(rows), " modules is unknown"))) {
+				t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			if name != "404" && r.code != 1 {
+				t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+func TestOutdatedOneModule(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", fc.Proxy.URL())
+	r := runCLI(t, "outdated", "example.com/alpha")
+	if r.code != 0 || r.stdout != "the 1 module checked is at its latest version\n" {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A dead GOPROXY fails every lookup the same way: outdated says so once,
+// then how many modules it cost, not one line per module.
+func TestOutdatedReportsARemoteFailureOnce(t *testing.T) {
+	isolate(t)
+	fc := fixture.NewCache(t)
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "upstream down", http.StatusBadGateway)
+	}))
+	defer broken.Close()
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", broken.URL)
+	for _, jobs := range []string{"1", "32"} {
+		r := runCLI(t, "outdated", "--jobs", jobs)
+		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+		if r.code != 1 || len(lines) != 3 || strings.Count(r.stderr, "502 Bad Gateway: upstream down") != 1 ||
+			!strings.Contains(r.stderr, "5 of 5 lookups failed") {
+			t.Errorf("--jobs %s: exit %d\n%s", jobs, r.code, r.stderr)
+		}
+		if jobs == "1" && !strings.Contains(r.stderr, "4 modules not checked: GOPROXY failed (502 Bad Gateway)") {
+			t.Errorf("--jobs 1: no count of the modules skipped:\n%s", r.stderr)
+		}
 	}
 }
