@@ -231,7 +231,8 @@ func statusError(resp *http.Response, body io.Reader) error {
 	msg := resp.Status
 	if body != nil {
 		head, _ := io.ReadAll(io.LimitReader(body, 1024))
-		if d := bodyDetail(head); d != "" && !strings.Contains(msg, d) {
+		// An error page titled with the status says nothing more.
+		if d := proxy.BodyDetail(head); d != "" && !strings.Contains(msg, d) && !strings.HasSuffix(d, "titled \""+msg+"\"") {
 			msg += ": " + d
 		}
 	}
@@ -240,18 +241,6 @@ func statusError(resp *http.Response, body io.Reader) error {
 
 // bodyDetail is the telling part of an error body: its first line, or for
 // an HTML error page (nginx, IIS) its title.
-func bodyDetail(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if strings.HasPrefix(s, "<") {
-		if _, t, ok := strings.Cut(s, "<title>"); ok {
-			t, _, _ = strings.Cut(t, "</title>")
-			return strings.TrimSpace(t)
-		}
-		return ""
-	}
-	return firstLine(s)
-}
-
 func firstLine(s string) string {
 	s, _, _ = strings.Cut(s, "\n")
 	return strings.TrimSpace(s)

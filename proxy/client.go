@@ -103,7 +103,7 @@ func (c *Client) List(ctx context.Context, r Remote, path string) ([]string, err
 	// text with no version in it (a sign-in page, junk) is not a list: it
 	// says nothing of what the remote holds.
 	if len(versions) == 0 && len(bytes.TrimSpace(data)) > 0 {
-		return nil, q.errorf("answer is not a version list (%s)", bodyDetail(data))
+		return nil, q.errorf("answer is not a version list (%s)", BodyDetail(data))
 	}
 	return versions, nil
 }

@@ -443,8 +443,8 @@ func TestBodyDetailIsSafeToPrint(t *testing.T) {
 		"<html><body>no title</body></html>":                                   "an HTML page",
 		"<html>\r\n<head><title>502 Bad Gateway</title></head>":                `an HTML page titled "502 Bad Gateway"`,
 	} {
-		if got := bodyDetail([]byte(body)); got != want {
-			t.Errorf("bodyDetail(%q) = %q, want %q", body, got, want)
+		if got := BodyDetail([]byte(body)); got != want {
+			t.Errorf("BodyDetail(%q) = %q, want %q", body, got, want)
 		}
 	}
 	// Through a real request, as the CLI and the TUI show it.

@@ -104,7 +104,7 @@ func checkGoMod(src Source, path, version string, data []byte) error {
 	if err == nil && f.Module != nil && f.Module.Mod.Path == path {
 		return nil
 	}
-	detail := bodyDetail(data)
+	detail := BodyDetail(data)
 	if detail == "" {
 		detail = "empty"
 	}

@@ -146,10 +146,10 @@ func (q req) errorf(format string, args ...any) *Error {
 	return q.fail(nil, fmt.Errorf(format, args...))
 }
 
-// bodyDetail shortens an answer's body to one line fit for a status bar:
+// BodyDetail shortens an answer's body to one line fit for a status bar:
 // its first line, or for an HTML page (a sign-in page, nginx's error page)
 // its title, made safe to print (see Printable).
-func bodyDetail(b []byte) string {
+func BodyDetail(b []byte) string {
 	const max = 200
 	s := strings.TrimSpace(string(b))
 	if isHTML(s) {

@@ -78,7 +78,7 @@ func (c *Client) openHTTP(ctx context.Context, r Remote, rel string, query url.V
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		defer resp.Body.Close()
 		head, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
-		return nil, &statusError{code: resp.StatusCode, detail: bodyDetail(head)}
+		return nil, &statusError{code: resp.StatusCode, detail: BodyDetail(head)}
 	}
 	return resp.Body, nil
 }
