@@ -102,15 +102,24 @@ func TestBundleRoundTrip(t *testing.T) {
 // archives the writer never would.
 func writeTarGz(t testing.TB, entries []tar.Header, manifest *Manifest) string {
 	t.Helper()
+	bodies := make([][]byte, len(entries))
+	for i, h := range entries {
+		bodies[i] = bytes.Repeat([]byte("x"), int(h.Size))
+	}
+	return writeTarGzBodies(t, entries, bodies, manifest)
+}
+
+// writeTarGzBodies is writeTarGz with each entry's content given.
+func writeTarGzBodies(t testing.TB, entries []tar.Header, bodies [][]byte, manifest *Manifest) string {
+	t.Helper()
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
-	for _, h := range entries {
-		body := strings.Repeat("x", int(h.Size))
+	for i, h := range entries {
 		if err := tw.WriteHeader(&h); err != nil {
 			t.Fatal(err)
 		}
-		tw.Write([]byte(body))
+		tw.Write(bodies[i])
 	}
 	if manifest != nil {
 		data, _ := json.Marshal(manifest)
@@ -249,27 +258,17 @@ func rewriteBundle(t testing.TB, src string, edit func(name string, data []byte)
 		t.Fatalf("reading %s: %v", src, err)
 	}
 	manifest.Files = nil
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
+	var hdrs []tar.Header
+	var data [][]byte
 	for _, name := range names {
-		data := bodies[name]
-		sum := sha256.Sum256(data)
-		manifest.Files = append(manifest.Files, ManifestFile{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
-		tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(data)), Mode: 0o644})
-		tw.Write(data)
+		body := bodies[name]
+		sum := sha256.Sum256(body)
+		manifest.Files = append(manifest.Files, ManifestFile{Name: name, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])})
+		hdrs = append(hdrs, tar.Header{Typeflag: tar.TypeReg, Name: name, Size: int64(len(body)), Mode: 0o644})
+		data = append(data, body)
 	}
 	manifest.GoSum = gosum(manifest.GoSum)
-	data, _ := json.Marshal(manifest)
-	tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: ManifestName, Size: int64(len(data)), Mode: 0o644})
-	tw.Write(data)
-	tw.Close()
-	zw.Close()
-	p := filepath.Join(t.TempDir(), "forged.tar.gz")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return writeTarGzBodies(t, hdrs, data, manifest)
 }
 
 // TestImportChecksRecords: a bundle cannot swap a zip and its go.sum line

@@ -243,17 +243,9 @@ func TestPlanAskFirst(t *testing.T) {
 func TestProjectAskFirst(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	project := filepath.Join(t.TempDir(), "project")
-	copyDir(t, c.Project, project)
-	gomod := filepath.Join(project, "go.mod")
-	data, err := os.ReadFile(gomod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data = append(data, "\nreplace example.com/gamma/v2 => example.com/gamma/v2 v2.1.0\n"...)
-	if err := os.WriteFile(gomod, data, 0o666); err != nil {
-		t.Fatal(err)
-	}
+	project := editedProject(t, c, func(gomod []byte) []byte {
+		return append(gomod, "\nreplace example.com/gamma/v2 => example.com/gamma/v2 v2.1.0\n"...)
+	})
 	plan := func(askFirst bool) (string, *Plan) {
 		root := emptyCache(t)
 		sel := Selection{Project: project, WithDeps: true, AskFirst: askFirst, Env: fixture.GoEnv(root, c.Proxy.URL()), MemoDir: cache.ZipHashesOff}
@@ -428,13 +420,7 @@ func TestWorkspaceClosure(t *testing.T) {
 func TestToolchainNote(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	project := filepath.Join(t.TempDir(), "project")
-	copyDir(t, c.Project, project)
-	gomod := filepath.Join(project, "go.mod")
-	data, _ := os.ReadFile(gomod)
-	if err := os.WriteFile(gomod, append(data, "\ntoolchain go1.99.0\n"...), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	project := editedProject(t, c, func(gomod []byte) []byte { return append(gomod, "\ntoolchain go1.99.0\n"...) })
 	sel := projectSelection(c)
 	sel.Project = project
 	_, plan := planFor(t, c, sel, filepath.Join(t.TempDir(), "mirror"), Options{})
@@ -454,14 +440,10 @@ func TestToolchainNote(t *testing.T) {
 func TestProjectErrorNamesTheProject(t *testing.T) {
 	t.Parallel()
 	c := fixture.NewCache(t)
-	project := filepath.Join(t.TempDir(), "project")
-	copyDir(t, c.Project, project)
+	project := editedProject(t, c, func(gomod []byte) []byte {
+		return bytes.Replace(gomod, []byte("\ngo 1.21\n"), []byte("\ngo 1.99.0\n"), 1)
+	})
 	gomod := filepath.Join(project, "go.mod")
-	data, _ := os.ReadFile(gomod)
-	data = bytes.Replace(data, []byte("\ngo 1.21\n"), []byte("\ngo 1.99.0\n"), 1)
-	if err := os.WriteFile(gomod, data, 0o666); err != nil {
-		t.Fatal(err)
-	}
 	sel := projectSelection(c)
 	sel.Project = project
 	_, err := BuildPlan(context.Background(), scan(t, c.Root), sel, nil)

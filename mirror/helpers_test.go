@@ -110,6 +110,23 @@ func graphProxy(t testing.TB) *fixture.Proxy {
 	)
 }
 
+// editedProject copies the fixture project with its go.mod passed through
+// edit, and returns the copy's directory.
+func editedProject(t testing.TB, c *fixture.Cache, edit func(gomod []byte) []byte) string {
+	t.Helper()
+	project := filepath.Join(t.TempDir(), "project")
+	copyDir(t, c.Project, project)
+	gomod := filepath.Join(project, "go.mod")
+	data, err := os.ReadFile(gomod)
+	if err == nil {
+		err = os.WriteFile(gomod, edit(data), 0o666)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return project
+}
+
 // buildFresh copies the fixture project without its go.sum and builds it
 // with an empty module cache and the given GOPROXY and GOSUMDB, so every
 // module comes from the mirror and every checksum is looked up again.

@@ -323,12 +323,8 @@ func TestOpenHidesCredentials(t *testing.T) {
 // hanging first source costs that long once (then the breaker skips it)
 // and the next source still answers.
 func TestRemoteLookupBudget(t *testing.T) {
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	defer hang.Close()
 	p := fixture.NewProxy(t, fixture.Standard()...)
-	client, err := proxy.New(proxy.Config{GOPROXY: hang.URL + "," + p.URL(), Timeout: time.Minute})
+	client, err := proxy.New(proxy.Config{GOPROXY: fixture.HangingServer(t) + "," + p.URL(), Timeout: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}

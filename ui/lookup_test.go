@@ -62,11 +62,7 @@ func TestCloseCancelsLookups(t *testing.T) {
 // Options.RemoteTimeout (the config's [remote] timeout) bounds a lookup;
 // a remote that runs out of it is the remote's failure.
 func TestLookupTimeoutFromOptions(t *testing.T) {
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	defer hang.Close()
-	m := modelWithRemote(t, hang.URL, 300*time.Millisecond)
+	m := modelWithRemote(t, fixture.HangingServer(t), 300*time.Millisecond)
 	defer m.Close()
 	for _, msg := range runBatch(m.lk.start("example.com/alpha", nil)) {
 		m.lk.finish(msg.(lookupDoneMsg))

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -48,20 +46,11 @@ func TestFlowVerifyAndRepair(t *testing.T) {
 func TestFlowRepairWithoutRemote(t *testing.T) {
 	opts, fc := realSetup(t)
 	opts.Actions.GoEnv = fixture.With(fc.Env, "GOPROXY=off")
-	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
-	data, _ := os.ReadFile(p.Zip)
-	os.Chmod(p.Zip, 0o644)
-	os.WriteFile(p.Zip, data[:len(data)/2], 0o444)
-
-	f := startFlow(t, opts, 100, 30)
-	f.waitFor("5 modules")
-	f.keys("/", "g", "a", "m", "enter", "v")
-	f.waitFor("finding", "r repair")
-	f.keys("r")
+	f, zip, size := repairDamagedGamma(t, opts, fc)
 	f.waitFor("Repair", "example.com/gamma/v2@v2.0.0", "left as it was", "GOPROXY=off")
 	f.keys("enter")
 	f.waitFor("1 damaged") // the header still counts it
-	if got, _ := os.ReadFile(p.Zip); len(got) != len(data)/2 {
+	if got, _ := os.ReadFile(zip); len(got) != size {
 		t.Errorf("the damaged zip was touched: %d bytes", len(got))
 	}
 	fixture.Go(t, fc.Project, fixture.With(fc.Env, "GOPROXY=off"), "build", "-o", os.DevNull, ".")
@@ -71,29 +60,29 @@ func TestFlowRepairWithoutRemote(t *testing.T) {
 // was stopped, not that all went well.
 func TestFlowRepairStopped(t *testing.T) {
 	opts, fc := realSetup(t)
-	hang := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(func() { close(hang); srv.Close() })
-	opts.Actions.GoEnv = fixture.With(fc.Env, "GOPROXY="+srv.URL)
-	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
-	data, _ := os.ReadFile(p.Zip)
-	os.Chmod(p.Zip, 0o644)
-	os.WriteFile(p.Zip, data[:len(data)/2], 0o444)
-
-	f := startFlow(t, opts, 100, 30)
-	f.waitFor("5 modules")
-	f.keys("/", "g", "a", "m", "enter", "v")
-	f.waitFor("finding", "r repair")
-	f.keys("r")
+	opts.Actions.GoEnv = fixture.With(fc.Env, "GOPROXY="+fixture.HangingServer(t))
+	f, _, _ := repairDamagedGamma(t, opts, fc)
 	f.waitFor("fetching good copies")
 	f.keys("esc")
 	s := f.waitFor("Repair", "stopped: the versions not listed are as they were")
 	if strings.Contains(s, "lists rewritten") {
 		t.Errorf("a stopped repair claims success:\n%s", s)
 	}
+}
+
+// repairDamagedGamma cuts gamma v2.0.0's zip in half, verifies it in the
+// TUI and presses r. It returns the flow, the zip and its size now.
+func repairDamagedGamma(t *testing.T, opts Options, fc *fixture.Cache) (f *flow, zip string, size int) {
+	t.Helper()
+	p, _ := cache.PathsFor(fc.Root, "example.com/gamma/v2", "v2.0.0")
+	data, _ := os.ReadFile(p.Zip)
+	os.Chmod(p.Zip, 0o644)
+	os.WriteFile(p.Zip, data[:len(data)/2], 0o444)
+
+	f = startFlow(t, opts, 100, 30)
+	f.waitFor("5 modules")
+	f.keys("/", "g", "a", "m", "enter", "v")
+	f.waitFor("finding", "r repair")
+	f.keys("r")
+	return f, p.Zip, len(data) / 2
 }

@@ -72,14 +72,9 @@ func TestRemoteSideBySide(t *testing.T) {
 }
 
 func TestRemoteFailures(t *testing.T) {
-	isolate(t)
-	fc := fixture.NewCache(t)
-	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	remoteAnswering(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "disk full on the proxy", http.StatusInternalServerError)
-	}))
-	defer broken.Close()
-	t.Setenv("GOMODCACHE", fc.Root)
-	t.Setenv("GOPROXY", broken.URL)
+	})
 	r := runCLI(t, "remote", "example.com/alpha")
 	if r.code != 1 || !strings.Contains(r.stdout, "500 Internal Server Error: disk full on the proxy") {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
@@ -166,21 +161,29 @@ func TestTUIAndPruneShareTheBreaker(t *testing.T) {
 	}
 }
 
+// remoteAnswering points the CLI at a fixture cache and a GOPROXY whose
+// every answer comes from h.
+func remoteAnswering(t *testing.T, h http.HandlerFunc) {
+	t.Helper()
+	isolate(t)
+	fc := fixture.NewCache(t)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Setenv("GOMODCACHE", fc.Root)
+	t.Setenv("GOPROXY", srv.URL)
+}
+
 // hangingRemote points the CLI at a fixture cache and a GOPROXY that never
 // answers, with [remote] timeout set to 1s instead of the 30s default.
 func hangingRemote(t *testing.T) {
 	t.Helper()
 	isolate(t)
 	fc := fixture.NewCache(t)
-	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done()
-	}))
-	t.Cleanup(hang.Close)
 	if err := os.WriteFile(os.Getenv("MODCACHE_CONFIG"), []byte("[remote]\ntimeout = \"1s\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("GOMODCACHE", fc.Root)
-	t.Setenv("GOPROXY", hang.URL)
+	t.Setenv("GOPROXY", fixture.HangingServer(t))
 }
 
 // outdated waits for a GOPROXY that never answers once, not once per
@@ -214,12 +217,7 @@ func TestOutdatedUnknownIsNotUpToDate(t *testing.T) {
 		"empty": func(w http.ResponseWriter, r *http.Request) {},
 	} {
 		t.Run(name, func(t *testing.T) {
-			isolate(t)
-			fc := fixture.NewCache(t)
-			srv := httptest.NewServer(h)
-			defer srv.Close()
-			t.Setenv("GOMODCACHE", fc.Root)
-			t.Setenv("GOPROXY", srv.URL)
+			remoteAnswering(t, h)
 			r := runCLI(t, "outdated", "--json")
 			var rows []outdatedRow
 			if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
@@ -258,14 +256,9 @@ func TestOutdatedOneModule(t *testing.T) {
 // A dead GOPROXY fails every lookup the same way: outdated says so once,
 // then how many modules it cost, not one line per module.
 func TestOutdatedReportsARemoteFailureOnce(t *testing.T) {
-	isolate(t)
-	fc := fixture.NewCache(t)
-	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	remoteAnswering(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "upstream down", http.StatusBadGateway)
-	}))
-	defer broken.Close()
-	t.Setenv("GOMODCACHE", fc.Root)
-	t.Setenv("GOPROXY", broken.URL)
+	})
 	for _, jobs := range []string{"1", "32"} {
 		r := runCLI(t, "outdated", "--jobs", jobs)
 		lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
