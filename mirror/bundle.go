@@ -114,7 +114,7 @@ func (b *bundleTarget) open() error {
 	if err := os.MkdirAll(filepath.Dir(b.path), 0o777); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(b.path), filepath.Base(b.tempPrefix())+"*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(b.path), b.tempName()+"*.tmp")
 	if err != nil {
 		return err
 	}
@@ -208,15 +208,13 @@ func (b *bundleTarget) Commit(ctx context.Context, p *Plan) error {
 	b.committed, b.tmp = true, nil
 	// What killed pushes of this bundle left: whole bundles' worth of
 	// bytes each, on what is often a USB stick.
-	removeStaleTemps(b.tempPrefix())
+	removeStaleTemps(filepath.Dir(b.path), b.tempName())
 	return nil
 }
 
-// tempPrefix is where the bundle's temp file is named from: hidden, so a
+// tempName is what the bundle's temp file is named from: hidden, so a
 // reader of the directory does not take it for a bundle.
-func (b *bundleTarget) tempPrefix() string {
-	return filepath.Join(filepath.Dir(b.path), "."+filepath.Base(b.path))
-}
+func (b *bundleTarget) tempName() string { return "." + filepath.Base(b.path) }
 
 func (b *bundleTarget) Close() error {
 	b.mu.Lock()

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modcache/modcache/proxy"
@@ -20,6 +21,7 @@ import (
 type dirTarget struct {
 	root   string
 	athens bool
+	swept  sync.Map // directories cleared of killed pushes' temp files (sweep)
 }
 
 func newDir(root string, athens bool) (*dirTarget, error) {
@@ -61,6 +63,7 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 	if err != nil {
 		return false, err
 	}
+	d.sweep(filepath.Dir(p))
 	// Stat before opening: opening a FIFO left at that name would block.
 	fi, err := os.Stat(p)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -82,13 +85,7 @@ func (d *dirTarget) Same(ctx context.Context, name string, src *Source) (bool, e
 		return false, err
 	}
 	defer r.Close()
-	same, err := sameBytes(&countingReader{ctx: ctx, r: f}, r, src.Size)
-	if same {
-		// Not written again, so cleared here: the temp files of a push
-		// killed after it wrote the file under its final name.
-		removeStaleTemps(p)
-	}
-	return same, err
+	return sameBytes(&countingReader{ctx: ctx, r: f}, r, src.Size)
 }
 
 // sameBytes compares two readers of equal length, size. Both files are
@@ -129,7 +126,17 @@ func (d *dirTarget) Put(ctx context.Context, name string, src *Source, progress 
 	if err != nil {
 		return err
 	}
+	d.sweep(filepath.Dir(p))
 	return writeAtomic(ctx, p, src, progress)
+}
+
+// sweep clears dir of the temp files killed pushes left there, once per
+// push: a push writes or skips many files in one directory, and reading
+// the directory for each would cost in proportion to its size every time.
+func (d *dirTarget) sweep(dir string) {
+	if _, done := d.swept.LoadOrStore(dir, true); !done {
+		removeStaleTemps(dir, "")
+	}
 }
 
 // writeAtomic writes src to p by temp file and rename.
@@ -175,11 +182,7 @@ func writeAtomic(ctx context.Context, p string, src *Source, progress func(int64
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
-		return err
-	}
-	removeStaleTemps(p)
-	return nil
+	return os.Rename(tmp.Name(), p)
 }
 
 // staleTemp is how old a temp file beside a pushed file must be before a
@@ -187,20 +190,20 @@ func writeAtomic(ctx context.Context, p string, src *Source, progress func(int64
 // belong to a push running now.
 const staleTemp = time.Hour
 
-// removeStaleTemps removes the temp files a killed push left beside p
-// (p's name, CreateTemp's digits, .tmp; p may be a prefix of the final
-// name). Best effort: they are only clutter, never served under a final
-// name.
-func removeStaleTemps(p string) {
-	matches, _ := filepath.Glob(p + "*.tmp")
-	base := filepath.Base(p)
-	for _, m := range matches {
-		digits := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(m), base), ".tmp")
-		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+// removeStaleTemps removes the temp files killed pushes left in dir: named
+// as writeAtomic and CreateTemp name them, a file's name (prefix, when
+// given; any name otherwise), CreateTemp's digits, .tmp. Best effort: they
+// are only clutter, never served under a final name.
+func removeStaleTemps(dir, prefix string) {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		rest, ok := strings.CutSuffix(e.Name(), ".tmp")
+		stem := strings.TrimRight(rest, "0123456789")
+		if !ok || stem == rest || stem == "" || (prefix != "" && stem != prefix) || !e.Type().IsRegular() {
 			continue
 		}
-		if fi, err := os.Lstat(m); err == nil && fi.Mode().IsRegular() && time.Since(fi.ModTime()) > staleTemp {
-			os.Remove(m)
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+			os.Remove(filepath.Join(dir, e.Name()))
 		}
 	}
 }
