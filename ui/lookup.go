@@ -207,7 +207,7 @@ func (l *lookups) startCatalog(source int) tea.Cmd {
 		if errors.Is(err, proxy.ErrNoCatalog) {
 			msg.err = "this remote cannot list everything it holds (only file:// trees, Athens and mirrors can)"
 		} else if err != nil {
-			msg.err = proxy.Printable(errorLine(err)) // mirrors may quote their servers' words
+			msg.err = errorLine(err)
 		}
 		return msg
 	}

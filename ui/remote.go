@@ -120,7 +120,7 @@ func (p *remotePane) View(focused bool, m *cache.Module, selVersion string, c *c
 		// remote skipped after failing on another module gets the short
 		// story: the title names the remote, and that module's request
 		// is not this one's business.
-		text := proxy.Printable(errorLine(info.Err))
+		text := errorLine(info.Err)
 		var skipped *proxy.SkippedError
 		if errors.As(info.Err, &skipped) {
 			text = "not asked: " + skipped.Reason()
