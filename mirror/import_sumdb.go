@@ -60,10 +60,10 @@ func (b *stagedBundle) checkRecords(env []string, intoCache bool) (unrecorded []
 			if err != nil {
 				return nil, fmt.Errorf("checksum database record %s does not check out against %s: %v", name, db, ops.why(err))
 			}
-			key := cache.SumKey(m, suffix != "")
-			want, inBundle := b.sums[key]
-			if inBundle && !slices.Contains(lines, key+" "+want) {
-				return nil, fmt.Errorf("the manifest's go.sum line for %s says %s, but the checksum database %s says %v", key, want, db, lines)
+			sumKey := cache.SumKey(m, suffix != "")
+			want, inBundle := b.sums[sumKey]
+			if inBundle && !slices.Contains(lines, sumKey+" "+want) {
+				return nil, fmt.Errorf("the manifest's go.sum line for %s says %s, but the checksum database %s says %v", sumKey, want, db, lines)
 			}
 		}
 		recorded[m] = true
